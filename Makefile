@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# stt.ko: STT (draft-davie-stt-03) tunnel netdevice, out of tree.
+#
+#   make                  module (+ iproute2 plugin) for the running kernel,
+#                         or for every installed kernel with headers
+#   make KVER=6.12.x      module for one kernel   (or KDIR=/path/to/build)
+#   make check            build, boot each kernel in QEMU, run selftests
+#   make demo             live tunnel between two namespaces, in a VM
+#   make install          module into /lib/modules/$(uname -r)/updates, plugin
+#                         into iproute2's lib dir
+
+SRCS := Kbuild $(wildcard *.c) $(wildcard include/*.h include/uapi/linux/*.h)
+RUNNING := $(shell uname -r)
+IP_LIB := /usr/lib/x86_64-linux-gnu/ip
+
+# Every installed kernel that has headers (a /lib/modules/VER/build link).
+INSTALLED_KVERS := $(sort $(patsubst /lib/modules/%/build,%,$(wildcard /lib/modules/*/build)))
+
+ifneq ($(KDIR),)
+  BUILD_KVERS :=
+else ifneq ($(KVER),)
+  BUILD_KVERS := $(KVER)
+else ifneq ($(wildcard /lib/modules/$(RUNNING)/build),)
+  BUILD_KVERS := $(RUNNING)
+else
+  BUILD_KVERS := $(INSTALLED_KVERS)
+endif
+KVERS ?= $(INSTALLED_KVERS)
+
+.PHONY: all modules plugin check demo install clean bench
+
+all: modules plugin
+
+ifneq ($(KDIR),)
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+else
+modules: $(foreach k,$(BUILD_KVERS),build/$(k)/stt.ko)
+	@if [ -z "$(BUILD_KVERS)" ]; then \
+	  echo "stt: no kernel headers found for $(RUNNING) or any installed kernel." >&2; \
+	  echo "stt: install them, e.g.: apt-get install linux-headers-$(RUNNING)" >&2; \
+	  echo "stt: (or linux-headers-amd64 / linux-headers-6.12-amd64), or pass KDIR=." >&2; \
+	  exit 1; fi
+	@for k in $(BUILD_KVERS); do echo "built build/$$k/stt.ko"; done
+endif
+
+# One object directory per kernel, so builds for 6.1 and 6.12 never mix.
+build/%/stt.ko: $(SRCS)
+	@test -d /lib/modules/$*/build || { echo "stt: no headers for $* (apt-get install linux-headers-$*)" >&2; exit 1; }
+	@mkdir -p build/$*
+	@cp -a Kbuild $(wildcard *.c) build/$*/ && rm -rf build/$*/include && cp -a include build/$*/
+	$(MAKE) -C /lib/modules/$*/build M=$(CURDIR)/build/$* modules
+
+plugin:
+	$(MAKE) -C tools/iproute2
+
+check: plugin
+	@KVERS="$(KVERS)" tools/check.sh
+
+demo: plugin
+	@KVER="$(firstword $(KVER) $(lastword $(KVERS)))" tools/demo.sh
+
+install: all
+	install -d /lib/modules/$(RUNNING)/updates
+	install -m 644 build/$(RUNNING)/stt.ko /lib/modules/$(RUNNING)/updates/stt.ko
+	depmod -a $(RUNNING)
+	install -d $(DESTDIR)$(IP_LIB)
+	install -m 755 tools/iproute2/link_stt.so $(DESTDIR)$(IP_LIB)/link_stt.so
+
+clean:
+	rm -rf build *.o *.ko *.mod *.mod.c *.mod.o .*.cmd modules.order Module.symvers
+	$(MAKE) -C tools/iproute2 clean

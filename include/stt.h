@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * stt: Stateless Transport Tunneling (draft-davie-stt-03), internal API.
+ */
+#ifndef _STT_H
+#define _STT_H
+
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <linux/ip.h>
+#include <linux/tcp.h>
+#include <linux/percpu.h>
+#include <net/dst_cache.h>
+#include <net/gro_cells.h>
+#include <net/net_namespace.h>
+#include <uapi/linux/stt.h>
+
+#include "stt_compat.h"
+
+#define STT_VERSION		0
+
+/* §3.1: STT frame header, with the 2 pad bytes that align the inner IP. */
+struct stthdr {
+	u8	version;
+	u8	flags;
+	u8	l4_offset;
+	u8	reserved;
+	__be16	mss;
+	__be16	vlan_tci;
+	__be64	context_id;
+	u8	pad[2];
+} __packed;
+
+#define STT_HDR_LEN		sizeof(struct stthdr)	/* 18 */
+
+#define STT_F_CSUM_VERIFIED	BIT(0)
+#define STT_F_CSUM_PARTIAL	BIT(1)
+#define STT_F_IPV4		BIT(2)
+#define STT_F_TCP		BIT(3)
+
+/* §3.1 VLAN field: PCP(3) | V(1) | VID(12).  V sits where Linux keeps DEI. */
+#define STT_VLAN_V		0x1000
+#define STT_VLAN_PCP_MASK	0xe000
+#define STT_VLAN_VID_MASK	0x0fff
+
+/* The outer IPv4 total length is 16 bits: that bounds one STT frame. */
+#define STT_MAX_FRAME_V4	(IP_MAX_MTU - sizeof(struct iphdr) - \
+				 sizeof(struct tcphdr))		/* 65495 */
+#define STT_MAX_INNER_V4	(STT_MAX_FRAME_V4 - STT_HDR_LEN)	/* 65477 */
+#define STT_MAX_MTU		(STT_MAX_INNER_V4 - ETH_HLEN)		/* 65463 */
+
+#define STT_ENCAP_HLEN		(sizeof(struct iphdr) + sizeof(struct tcphdr) + \
+				 STT_HDR_LEN)
+
+/* ethtool -S stt0: per-device counters. */
+enum stt_dev_stat {
+	STT_DEV_RX_FRAMES,
+	STT_DEV_RX_FASTPATH,
+	STT_DEV_RX_REASM,
+	STT_DEV_RX_SKBS,
+	STT_DEV_TX_FRAMES,
+	STT_DEV_TX_GSO,
+	STT_DEV_TX_SW_SEGMENTED,
+	STT_DEV_TX_SW_CSUM,
+	STT_DEV_STATS_NUM
+};
+
+/* /proc/net/stt: per-netns counters, for drops before a device is known. */
+enum stt_net_stat {
+	STT_NET_RX_SEGMENTS,
+	STT_NET_RX_NO_DEVICE,
+	STT_NET_RX_BAD_HEADER,
+	STT_NET_RX_CSUM_ERRORS,
+	STT_NET_REASM_TIMEOUTS,
+	STT_NET_REASM_EVICTIONS,
+	STT_NET_REASM_OVERLAPS,
+	STT_NET_REASM_DUPLICATES,
+	STT_NET_STATS_NUM
+};
+
+#define STT_STATS_MAX		8
+
+static_assert((int)STT_DEV_STATS_NUM <= STT_STATS_MAX);
+static_assert((int)STT_NET_STATS_NUM <= STT_STATS_MAX);
+
+/* Per-CPU counters; summed over CPUs when read. */
+struct stt_stats {
+	unsigned long	cnt[STT_STATS_MAX];
+};
+
+struct stt_config {
+	__be32	remote;
+	__be32	local;		/* 0: any local address */
+	u64	key;		/* 64-bit Context ID */
+	__be16	dport;
+	u8	ttl;		/* 0: route hop limit */
+	u8	tos;		/* 1: inherit from the inner packet */
+};
+
+#define STT_TOS_INHERIT		1
+
+struct stt_dev {
+	struct hlist_node	hlist;	/* stt_net.dev_hash, RCU */
+	struct list_head	next;	/* stt_net.dev_list, RTNL */
+	struct net_device	*dev;
+	struct net		*net;	/* netns of the underlay */
+	struct stt_config	cfg;
+	struct dst_cache	dst_cache;
+	struct gro_cells	gro_cells;
+	struct stt_stats __percpu *xstats;
+};
+
+#define STT_HASH_BITS		8
+
+struct stt_port {
+	struct hlist_node	node;
+	struct rcu_head		rcu;
+	__be16			port;
+	unsigned int		refs;
+};
+
+struct stt_net {
+	struct list_head	dev_list;
+	struct hlist_head	dev_hash[1 << STT_HASH_BITS];
+	struct hlist_head	ports;		/* ports with a device, RCU */
+	unsigned int		nr_devs;	/* devices using this underlay */
+	atomic_long_t		reasm_mem;	/* truesize held in reassembly */
+	struct stt_stats __percpu *stats;
+};
+
+/*
+ * Outer metadata of one received segment, kept in skb->cb from the
+ * netfilter hook until the frame is delivered.
+ */
+struct stt_rx_cb {
+	__be32	saddr;
+	__be32	daddr;
+	__be16	sport;
+	__be16	dport;
+	__be32	frame_id;	/* TCP ACK */
+	u16	frame_len;	/* SEQ >> 16 */
+	u16	offset;		/* SEQ & 0xffff */
+	u16	nr_skbs;	/* outer skbs in this (partial) frame */
+};
+
+#define STT_RX_CB(skb)	((struct stt_rx_cb *)(skb)->cb)
+
+static inline void stt_dev_stat_inc(struct stt_dev *stt, enum stt_dev_stat s)
+{
+	this_cpu_inc(stt->xstats->cnt[s]);
+}
+
+static inline void stt_dev_stat_add(struct stt_dev *stt, enum stt_dev_stat s,
+				    unsigned long v)
+{
+	this_cpu_add(stt->xstats->cnt[s], v);
+}
+
+static inline void stt_net_stat_inc(struct stt_net *sn, enum stt_net_stat s)
+{
+	this_cpu_inc(sn->stats->cnt[s]);
+}
+
+unsigned long stt_stats_sum(struct stt_stats __percpu *stats, int idx);
+
+/* stt_main.c */
+struct stt_net *stt_pernet(const struct net *net);
+struct stt_dev *stt_lookup_dev(struct stt_net *sn, __be32 saddr, __be32 daddr,
+			       __be16 dport, u64 key);
+bool stt_port_in_use(struct stt_net *sn, __be16 port);
+
+/* stt_seg.c */
+netdev_tx_t stt_xmit(struct sk_buff *skb, struct net_device *dev);
+void stt_frame_id_init(void);
+
+/* stt_tso.c */
+bool stt_tso_can_carry(const struct sk_buff *skb);
+int stt_tso_prepare(struct sk_buff *skb, struct stthdr *sh);
+int stt_tso_restore(struct sk_buff *skb, const struct stthdr *sh);
+
+/* stt_reasm.c */
+int stt_rx_hook_register(struct net *net);
+void stt_rx_hook_unregister(struct net *net);
+struct sk_buff *stt_reasm_add(struct stt_net *sn, const struct net *net,
+			      struct sk_buff *skb);
+void stt_reasm_flush_net(const struct net *net);
+int stt_reasm_init(void);
+void stt_reasm_exit(void);
+
+#endif /* _STT_H */

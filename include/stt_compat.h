@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one place where Linux 6.1 and 6.12 differ for stt.  Feature macros,
+ * not version numbers: Debian backports make LINUX_VERSION_CODE lie.
+ */
+#ifndef _STT_COMPAT_H
+#define _STT_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <linux/timer.h>
+
+#if __has_include(<net/gso.h>)
+#include <net/gso.h>		/* 6.5+: skb_gso_segment() moved here */
+#endif
+
+/* 6.16 renamed from_timer(); neither 6.1 nor 6.12 has the new name. */
+#ifndef timer_container_of
+#define timer_container_of(var, timer, field) from_timer(var, timer, field)
+#endif
+
+/* NETIF_F_LLTX became dev->lltx in 6.9. */
+static inline void stt_set_lltx(struct net_device *dev)
+{
+#ifdef NETIF_F_LLTX
+	dev->features |= NETIF_F_LLTX;
+#else
+	dev->lltx = true;
+#endif
+}
+
+#endif /* _STT_COMPAT_H */

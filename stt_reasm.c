@@ -1,0 +1,549 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stt: receive.  Taking STT segments from the IPv4 input path, reassembling
+ * them into frames and delivering each frame on its device.
+ *
+ * Segments are taken at NF_INET_LOCAL_IN, after routing decided the packet
+ * is for this host (transit STT is never touched) and after ip_defrag()
+ * (IP fragments of a segment never reach TCP to draw an RST), after the
+ * filter/security/NAT tables (a host firewall can still drop STT), and before
+ * conntrack helpers and confirmation (no conntrack entry is confirmed for a
+ * stateless tunnel).
+ *
+ * The reassembly engine follows net/ipv4/inet_fragment.c in spirit: a frame
+ * queue is created, found, fed, completed, expired or evicted, and its memory
+ * is accounted per netns in truesize.  Queues live in a per-CPU table: an STT
+ * frame's segments share one 4-tuple, so RSS/RPS steer them to one CPU.  A
+ * frame whose segments do land on two CPUs is never mixed: each CPU holds a
+ * partial queue, neither completes, and both are freed by the timeout.
+ */
+
+#include <linux/etherdevice.h>
+#include <linux/jhash.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/random.h>
+#include <net/ip.h>
+#include <net/tcp.h>
+#include <net/netns/hash.h>
+
+#include "stt.h"
+
+#define STT_REASM_HASH_BITS	8
+#define STT_REASM_TIMEOUT	(HZ / 4)
+#define STT_REASM_HIGH_THRESH	(16UL << 20)
+#define STT_REASM_LOW_THRESH	(12UL << 20)
+
+struct stt_frame {
+	struct hlist_node	node;
+	struct list_head	lru;		/* oldest first */
+	const struct net	*net;
+	struct stt_net		*sn;
+	__be32			saddr;
+	__be32			daddr;
+	__be16			sport;
+	__be16			dport;
+	__be32			id;
+	struct sk_buff		*segs;		/* sorted by offset, via ->next */
+	struct sk_buff		*last;
+	unsigned long		expires;
+	unsigned int		truesize;
+	u16			frame_len;
+	u16			rcvd;
+	u16			nr_skbs;
+};
+
+struct stt_reasm_table {
+	spinlock_t		lock;		/* protects everything below */
+	struct list_head	lru;
+	struct timer_list	timer;
+	struct hlist_head	hash[1 << STT_REASM_HASH_BITS];
+};
+
+static struct stt_reasm_table __percpu *stt_reasm_tables;
+static struct kmem_cache *stt_frame_cache;
+static u32 stt_reasm_seed __read_mostly;
+
+static u32 stt_frame_hash(const struct net *net, const struct stt_rx_cb *cb)
+{
+	return jhash_3words((__force u32)cb->saddr, (__force u32)cb->daddr,
+			    (__force u32)cb->frame_id,
+			    stt_reasm_seed ^ net_hash_mix(net) ^
+			    ((__force u32)cb->sport << 16 |
+			     (__force u32)cb->dport));
+}
+
+static bool stt_frame_match(const struct stt_frame *f, const struct net *net,
+			    const struct stt_rx_cb *cb)
+{
+	return f->id == cb->frame_id && f->saddr == cb->saddr &&
+	       f->daddr == cb->daddr && f->sport == cb->sport &&
+	       f->dport == cb->dport && f->net == net;
+}
+
+static void stt_frame_account(struct stt_frame *f, long delta)
+{
+	f->truesize += delta;
+	atomic_long_add(delta, &f->sn->reasm_mem);
+}
+
+/* Unlink and free a queue and every segment in it. */
+static void stt_frame_kill(struct stt_frame *f)
+{
+	struct sk_buff *skb, *next;
+
+	hlist_del(&f->node);
+	list_del(&f->lru);
+	for (skb = f->segs; skb; skb = next) {
+		next = skb->next;
+		skb->next = NULL;
+		kfree_skb(skb);
+	}
+	atomic_long_sub(f->truesize, &f->sn->reasm_mem);
+	kmem_cache_free(stt_frame_cache, f);
+}
+
+static void stt_reasm_expire(struct stt_reasm_table *t, unsigned int budget)
+{
+	struct stt_frame *f, *tmp;
+
+	list_for_each_entry_safe(f, tmp, &t->lru, lru) {
+		if (!budget-- || time_before(jiffies, f->expires))
+			break;
+		stt_net_stat_inc(f->sn, STT_NET_REASM_TIMEOUTS);
+		stt_frame_kill(f);
+	}
+}
+
+/* Evict this CPU's oldest queues of @sn until it is under the low mark. */
+static void stt_reasm_evict(struct stt_reasm_table *t, struct stt_net *sn)
+{
+	struct stt_frame *f, *tmp;
+
+	list_for_each_entry_safe(f, tmp, &t->lru, lru) {
+		if (atomic_long_read(&sn->reasm_mem) <= STT_REASM_LOW_THRESH)
+			break;
+		if (f->sn != sn)
+			continue;
+		stt_net_stat_inc(sn, STT_NET_REASM_EVICTIONS);
+		stt_frame_kill(f);
+	}
+}
+
+static void stt_reasm_timer(struct timer_list *timer)
+{
+	struct stt_reasm_table *t = timer_container_of(t, timer, timer);
+	struct stt_frame *oldest;
+
+	spin_lock(&t->lock);
+	stt_reasm_expire(t, UINT_MAX);
+	oldest = list_first_entry_or_null(&t->lru, struct stt_frame, lru);
+	if (oldest)
+		mod_timer(&t->timer, oldest->expires);
+	spin_unlock(&t->lock);
+}
+
+static struct stt_frame *stt_frame_create(struct stt_reasm_table *t,
+					  struct stt_net *sn,
+					  const struct net *net,
+					  const struct stt_rx_cb *cb, u32 hash)
+{
+	struct stt_frame *f;
+
+	if (atomic_long_read(&sn->reasm_mem) > STT_REASM_HIGH_THRESH) {
+		stt_reasm_evict(t, sn);
+		if (atomic_long_read(&sn->reasm_mem) > STT_REASM_HIGH_THRESH)
+			return NULL;
+	}
+
+	f = kmem_cache_zalloc(stt_frame_cache, GFP_ATOMIC);
+	if (!f)
+		return NULL;
+	f->net = net;
+	f->sn = sn;
+	f->saddr = cb->saddr;
+	f->daddr = cb->daddr;
+	f->sport = cb->sport;
+	f->dport = cb->dport;
+	f->id = cb->frame_id;
+	f->frame_len = cb->frame_len;
+	f->expires = jiffies + STT_REASM_TIMEOUT;
+	hlist_add_head(&f->node,
+		       &t->hash[hash >> (32 - STT_REASM_HASH_BITS)]);
+	list_add_tail(&f->lru, &t->lru);
+	if (!timer_pending(&t->timer))
+		mod_timer(&t->timer, f->expires);
+	return f;
+}
+
+enum stt_insert { STT_INSERTED, STT_DUPLICATE, STT_OVERLAP };
+
+/* RFC 5722 in spirit: an overlap that is not an exact duplicate is fatal. */
+static enum stt_insert stt_frame_insert(struct stt_frame *f,
+					struct sk_buff *skb)
+{
+	unsigned int off = STT_RX_CB(skb)->offset, end = off + skb->len;
+	struct sk_buff *prev = NULL, *p;
+
+	if (f->last && STT_RX_CB(f->last)->offset + f->last->len <= off) {
+		prev = f->last;
+		p = NULL;
+		goto insert;
+	}
+	for (p = f->segs; p; prev = p, p = p->next)
+		if (STT_RX_CB(p)->offset >= off)
+			break;
+	if (p && STT_RX_CB(p)->offset == off && p->len == skb->len)
+		return STT_DUPLICATE;
+	if (prev && STT_RX_CB(prev)->offset + prev->len > off)
+		return STT_OVERLAP;
+	if (p && end > STT_RX_CB(p)->offset)
+		return STT_OVERLAP;
+insert:
+	skb->next = p;
+	if (prev)
+		prev->next = skb;
+	else
+		f->segs = skb;
+	if (!p)
+		f->last = skb;
+	f->rcvd += skb->len;
+	f->nr_skbs++;
+	stt_frame_account(f, skb->truesize);
+	return STT_INSERTED;
+}
+
+/* Detach @skb's frag_list so that the frame's frag_list stays flat. */
+static struct sk_buff *stt_detach_frag_list(struct sk_buff *skb)
+{
+	struct sk_buff *list = skb_shinfo(skb)->frag_list, *p;
+
+	skb_shinfo(skb)->frag_list = NULL;
+	for (p = list; p; p = p->next) {
+		skb->len -= p->len;
+		skb->data_len -= p->len;
+		skb->truesize -= p->truesize;
+	}
+	return list;
+}
+
+/* Turn a complete queue into one skb: the first segment with the rest on a
+ * flat frag_list.  No payload is copied. */
+static struct sk_buff *stt_frame_build(struct stt_frame *f)
+{
+	struct sk_buff *head = f->segs, *p, *next, *chain = NULL;
+	struct sk_buff **tail = &chain;
+
+	STT_RX_CB(head)->nr_skbs = f->nr_skbs;
+	for (p = head; p; p = next) {
+		struct sk_buff *list;
+
+		next = p->next;
+		p->next = NULL;
+		list = stt_detach_frag_list(p);
+		if (p != head) {
+			*tail = p;
+			tail = &p->next;
+		}
+		for (; list; list = list->next) {
+			*tail = list;
+			tail = &list->next;
+		}
+	}
+	skb_shinfo(head)->frag_list = chain;
+	for (p = chain; p; p = p->next) {
+		head->len += p->len;
+		head->data_len += p->len;
+		head->truesize += p->truesize;
+	}
+	return head;
+}
+
+/*
+ * Add one segment (skb->data at its payload, outer metadata in skb->cb) to
+ * its frame.  Returns the whole frame when this segment completes it, else
+ * NULL; the segment is consumed either way.
+ */
+struct sk_buff *stt_reasm_add(struct stt_net *sn, const struct net *net,
+			      struct sk_buff *skb)
+{
+	const struct stt_rx_cb *cb = STT_RX_CB(skb);
+	struct stt_reasm_table *t;
+	struct sk_buff *done = NULL;
+	struct stt_frame *f;
+	u32 hash = stt_frame_hash(net, cb);
+
+	local_bh_disable();
+	t = this_cpu_ptr(stt_reasm_tables);
+	spin_lock(&t->lock);
+	stt_reasm_expire(t, 4);
+
+	hlist_for_each_entry(f, &t->hash[hash >> (32 - STT_REASM_HASH_BITS)],
+			     node)
+		if (stt_frame_match(f, net, cb))
+			break;
+	if (!f) {
+		f = stt_frame_create(t, sn, net, cb, hash);
+		if (!f) {
+			stt_net_stat_inc(sn, STT_NET_REASM_EVICTIONS);
+			kfree_skb(skb);
+			goto out;
+		}
+	} else if (f->frame_len != cb->frame_len) {
+		stt_net_stat_inc(sn, STT_NET_RX_BAD_HEADER);
+		stt_frame_kill(f);
+		kfree_skb(skb);
+		goto out;
+	}
+
+	switch (stt_frame_insert(f, skb)) {
+	case STT_DUPLICATE:
+		stt_net_stat_inc(sn, STT_NET_REASM_DUPLICATES);
+		kfree_skb(skb);
+		goto out;
+	case STT_OVERLAP:
+		stt_net_stat_inc(sn, STT_NET_REASM_OVERLAPS);
+		stt_frame_kill(f);
+		kfree_skb(skb);
+		goto out;
+	case STT_INSERTED:
+		break;
+	}
+
+	if (f->rcvd == f->frame_len) {
+		done = stt_frame_build(f);
+		f->segs = NULL;
+		stt_frame_kill(f);
+	}
+out:
+	spin_unlock(&t->lock);
+	local_bh_enable();
+	return done;
+}
+
+/* Free every queue that belongs to @net, on every CPU. */
+void stt_reasm_flush_net(const struct net *net)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct stt_reasm_table *t = per_cpu_ptr(stt_reasm_tables, cpu);
+		struct stt_frame *f, *tmp;
+
+		spin_lock_bh(&t->lock);
+		list_for_each_entry_safe(f, tmp, &t->lru, lru)
+			if (f->net == net)
+				stt_frame_kill(f);
+		spin_unlock_bh(&t->lock);
+	}
+}
+
+static void stt_rx_drop(struct stt_net *sn, struct sk_buff *skb,
+			enum stt_net_stat why)
+{
+	stt_net_stat_inc(sn, why);
+	kfree_skb(skb);
+}
+
+/* Hand a complete frame (skb->data at the STT frame header) to its device. */
+static void stt_deliver(struct stt_net *sn, struct sk_buff *skb,
+			bool fastpath)
+{
+	const struct stt_rx_cb *cb = STT_RX_CB(skb);
+	unsigned int nr_skbs = cb->nr_skbs, len;
+	struct net_device *dev;
+	struct stt_dev *stt;
+	struct stthdr sh;
+
+	if (!pskb_may_pull(skb, STT_HDR_LEN + ETH_HLEN))
+		return stt_rx_drop(sn, skb, STT_NET_RX_BAD_HEADER);
+	memcpy(&sh, skb->data, sizeof(sh));
+	if (sh.version != STT_VERSION)
+		return stt_rx_drop(sn, skb, STT_NET_RX_BAD_HEADER);
+
+	stt = stt_lookup_dev(sn, cb->saddr, cb->daddr, cb->dport,
+			     be64_to_cpu(sh.context_id));
+	if (!stt)
+		return stt_rx_drop(sn, skb, STT_NET_RX_NO_DEVICE);
+	dev = stt->dev;
+
+	__skb_pull(skb, STT_HDR_LEN);
+	skb->protocol = eth_type_trans(skb, dev);
+	skb_reset_network_header(skb);
+	if (stt_tso_restore(skb, &sh)) {
+		DEV_STATS_INC(dev, rx_errors);
+		kfree_skb(skb);
+		return;
+	}
+	if (!net_eq(stt->net, dev_net(dev)))
+		skb_scrub_packet(skb, true);
+
+	stt_dev_stat_inc(stt, STT_DEV_RX_FRAMES);
+	stt_dev_stat_inc(stt, fastpath ? STT_DEV_RX_FASTPATH :
+					 STT_DEV_RX_REASM);
+	stt_dev_stat_add(stt, STT_DEV_RX_SKBS, nr_skbs);
+
+	len = skb->len;
+	if (gro_cells_receive(&stt->gro_cells, skb) == NET_RX_SUCCESS)
+		dev_sw_netstats_rx_add(dev, len);
+}
+
+/* Make @skb ours to modify: header, shared info and frag_list. */
+static struct sk_buff *stt_rx_unshare(struct sk_buff *skb)
+{
+	struct sk_buff *nskb;
+
+	if (!skb_cloned(skb))
+		return skb;
+	/* A cloned frag_list is shared with the clone: copy it whole. */
+	if (skb_has_frag_list(skb)) {
+		nskb = skb_copy(skb, GFP_ATOMIC);
+		consume_skb(skb);
+		return nskb;
+	}
+	if (skb_unclone(skb, GFP_ATOMIC)) {
+		kfree_skb(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+/* One outer segment for an STT port; @skb->data at the IP header. */
+static void stt_rcv(struct stt_net *sn, const struct net *net,
+		    struct sk_buff *skb)
+{
+	struct stt_rx_cb cb = {};
+	const struct iphdr *iph;
+	const struct tcphdr *th;
+	u32 seq;
+
+	stt_net_stat_inc(sn, STT_NET_RX_SEGMENTS);
+	skb = stt_rx_unshare(skb);
+	if (!skb)
+		return;
+
+	iph = ip_hdr(skb);
+	cb.saddr = iph->saddr;
+	cb.daddr = iph->daddr;
+	__skb_pull(skb, ip_hdrlen(skb));
+
+	/* TCP will not see this segment: the outer checksum is ours to check. */
+	if (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo) ||
+	    skb_checksum_complete(skb))
+		return stt_rx_drop(sn, skb, STT_NET_RX_CSUM_ERRORS);
+
+	th = tcp_hdr(skb);
+	if (th->doff != sizeof(*th) / 4)
+		return stt_rx_drop(sn, skb, STT_NET_RX_BAD_HEADER);
+	seq = ntohl(th->seq);
+	cb.frame_len = seq >> 16;
+	cb.offset = seq & 0xffff;
+	cb.frame_id = th->ack_seq;
+	cb.sport = th->source;
+	cb.dport = th->dest;
+	cb.nr_skbs = 1;
+	__skb_pull(skb, sizeof(*th));
+
+	if (!skb->len || cb.frame_len < STT_HDR_LEN + ETH_HLEN ||
+	    cb.offset + skb->len > cb.frame_len)
+		return stt_rx_drop(sn, skb, STT_NET_RX_BAD_HEADER);
+
+	/*
+	 * The LOCAL_IN dst is not refcounted and must not outlive this call
+	 * (Open vSwitch had a use-after-free here); conntrack, the early-demux
+	 * socket and the rest of the outer packet's state go with it.
+	 */
+	skb_orphan(skb);
+	skb_scrub_packet(skb, false);
+	memcpy(skb->cb, &cb, sizeof(cb));
+
+	/* Whole frame in one skb: TSO forwarded whole, or GRO/LRO output. */
+	if (cb.offset == 0 && skb->len == cb.frame_len)
+		return stt_deliver(sn, skb, true);
+
+	skb = stt_reasm_add(sn, net, skb);
+	if (skb)
+		stt_deliver(sn, skb, false);
+}
+
+static unsigned int stt_nf_local_in(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	const struct tcphdr *th;
+	unsigned int thoff;
+	struct stt_net *sn;
+
+	if (ip_hdr(skb)->protocol != IPPROTO_TCP)
+		return NF_ACCEPT;
+	thoff = ip_hdrlen(skb);
+	if (!pskb_may_pull(skb, thoff + sizeof(*th)))
+		return NF_ACCEPT;
+	th = (const struct tcphdr *)(skb->data + thoff);
+	sn = stt_pernet(state->net);
+	if (!stt_port_in_use(sn, th->dest))
+		return NF_ACCEPT;
+
+	stt_rcv(sn, state->net, skb);
+	return NF_STOLEN;
+}
+
+static const struct nf_hook_ops stt_nf_ops = {
+	.hook		= stt_nf_local_in,
+	.pf		= NFPROTO_IPV4,
+	.hooknum	= NF_INET_LOCAL_IN,
+	/* After filter, security and NAT; before conntrack helpers/confirm. */
+	.priority	= NF_IP_PRI_SELINUX_LAST + 1,
+};
+
+int stt_rx_hook_register(struct net *net)
+{
+	return nf_register_net_hook(net, &stt_nf_ops);
+}
+
+void stt_rx_hook_unregister(struct net *net)
+{
+	nf_unregister_net_hook(net, &stt_nf_ops);
+	/* No hook runs any more: nothing can add a queue for @net. */
+	synchronize_net();
+	stt_reasm_flush_net(net);
+}
+
+int stt_reasm_init(void)
+{
+	int cpu, i;
+
+	stt_reasm_seed = get_random_u32();
+	stt_frame_cache = KMEM_CACHE(stt_frame, 0);
+	if (!stt_frame_cache)
+		return -ENOMEM;
+	stt_reasm_tables = alloc_percpu(struct stt_reasm_table);
+	if (!stt_reasm_tables) {
+		kmem_cache_destroy(stt_frame_cache);
+		return -ENOMEM;
+	}
+	for_each_possible_cpu(cpu) {
+		struct stt_reasm_table *t = per_cpu_ptr(stt_reasm_tables, cpu);
+
+		spin_lock_init(&t->lock);
+		INIT_LIST_HEAD(&t->lru);
+		timer_setup(&t->timer, stt_reasm_timer, 0);
+		for (i = 0; i < ARRAY_SIZE(t->hash); i++)
+			INIT_HLIST_HEAD(&t->hash[i]);
+	}
+	return 0;
+}
+
+/* Called once every netns has flushed its queues. */
+void stt_reasm_exit(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct stt_reasm_table *t = per_cpu_ptr(stt_reasm_tables, cpu);
+
+		timer_shutdown_sync(&t->timer);
+		WARN_ON_ONCE(!list_empty(&t->lru));
+	}
+	free_percpu(stt_reasm_tables);
+	kmem_cache_destroy(stt_frame_cache);
+}

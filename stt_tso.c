@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stt: the offload state that travels in the STT frame header, both ways.
+ *
+ * On transmit the inner skb's checksum/GSO/VLAN state is folded into the
+ * frame header (§3.1) so that the receiver can rebuild it; what the header
+ * cannot describe is resolved in software first.  On receive the header
+ * rebuilds that state, trusting nothing the wire says without bounds checks:
+ * this is the same bug class as virtio_net_hdr_to_skb().
+ */
+
+#include <linux/if_vlan.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+
+#include "stt.h"
+
+/* The 802.1Q tag of the inner frame in the §3.1 PCP/V/VID layout. */
+static __be16 stt_vlan_to_wire(u16 tci)
+{
+	return htons(STT_VLAN_V | (tci & (VLAN_PRIO_MASK | VLAN_VID_MASK)));
+}
+
+static bool stt_csum_offset_ok(u16 csum_offset)
+{
+	return csum_offset == offsetof(struct tcphdr, check) ||
+	       csum_offset == offsetof(struct udphdr, check);
+}
+
+/*
+ * Can this GSO skb travel as one STT frame with its MSS in the header?
+ * TCP only, no frag_list (skb_segment() BUG()s on a frag_list whose geometry
+ * does not match the outer MSS: the Open vSwitch panic), an inet checksum
+ * whose L4 offset fits the 8-bit field, and a size that fits one frame.
+ */
+bool stt_tso_can_carry(const struct sk_buff *skb)
+{
+	unsigned int gso_type = skb_shinfo(skb)->gso_type;
+	int l4 = skb_checksum_start_offset(skb);
+
+	if (gso_type & ~(SKB_GSO_TCPV4 | SKB_GSO_TCPV6 | SKB_GSO_DODGY))
+		return false;
+	if (skb_has_frag_list(skb) || skb->ip_summed != CHECKSUM_PARTIAL ||
+	    skb->csum_not_inet ||
+	    skb->csum_offset != offsetof(struct tcphdr, check))
+		return false;
+	/* An 802.1ad tag is pushed into the payload and moves L4 by 4. */
+	if (skb_vlan_tag_present(skb) && skb->vlan_proto != htons(ETH_P_8021Q))
+		l4 += VLAN_HLEN;
+	if (l4 < ETH_HLEN || l4 > U8_MAX)
+		return false;
+	return skb->len + (skb_vlan_tag_present(skb) ? VLAN_HLEN : 0) <=
+	       STT_MAX_INNER_V4;
+}
+
+static bool stt_inner_is_tcp(struct sk_buff *skb, __be16 proto)
+{
+	unsigned int nhoff = skb_network_offset(skb);
+
+	if (proto == htons(ETH_P_IP)) {
+		const struct iphdr *iph;
+
+		if (!pskb_may_pull(skb, nhoff + sizeof(*iph)))
+			return false;
+		iph = (const struct iphdr *)(skb->data + nhoff);
+		return iph->protocol == IPPROTO_TCP;
+	}
+	if (proto == htons(ETH_P_IPV6)) {
+		const struct ipv6hdr *ip6h;
+
+		if (!pskb_may_pull(skb, nhoff + sizeof(*ip6h)))
+			return false;
+		ip6h = (const struct ipv6hdr *)(skb->data + nhoff);
+		return ip6h->nexthdr == IPPROTO_TCP;
+	}
+	return false;
+}
+
+/*
+ * Fill @sh's flags, L4 offset, MSS and VLAN from @skb, whose data starts at
+ * the inner Ethernet header.  Returns the number of software checksums
+ * done (0 or 1), or a negative errno.
+ */
+int stt_tso_prepare(struct sk_buff *skb, struct stthdr *sh)
+{
+	int sw_csum = 0;
+	__be16 proto;
+	int l4, err;
+
+	if (skb_vlan_tag_present(skb)) {
+		if (skb->vlan_proto == htons(ETH_P_8021Q)) {
+			sh->vlan_tci = stt_vlan_to_wire(skb_vlan_tag_get(skb));
+		} else {
+			/* 802.1ad: §3.1 has no field for it; keep it inline. */
+			err = __vlan_insert_tag(skb, skb->vlan_proto,
+						skb_vlan_tag_get(skb));
+			if (err)
+				return err;
+		}
+		__vlan_hwaccel_clear_tag(skb);
+	}
+
+	proto = vlan_get_protocol(skb);
+	if (proto != htons(ETH_P_IP) && proto != htons(ETH_P_IPV6)) {
+		/* §3.1.1: non-IP payloads carry no IP-related fields. */
+		if (skb->ip_summed == CHECKSUM_PARTIAL) {
+			err = skb_csum_hwoffload_help(skb, 0);
+			if (err)
+				return err;
+			sw_csum = 1;
+		}
+		return sw_csum;
+	}
+
+	if (proto == htons(ETH_P_IP))
+		sh->flags |= STT_F_IPV4;
+
+	if (skb->ip_summed == CHECKSUM_PARTIAL) {
+		l4 = skb_checksum_start_offset(skb);
+		if (!skb->csum_not_inet && l4 >= ETH_HLEN && l4 <= U8_MAX &&
+		    stt_csum_offset_ok(skb->csum_offset)) {
+			sh->flags |= STT_F_CSUM_PARTIAL;
+			if (skb->csum_offset == offsetof(struct tcphdr, check))
+				sh->flags |= STT_F_TCP;
+			sh->l4_offset = l4;
+			if (skb_is_gso(skb))
+				sh->mss = htons(skb_shinfo(skb)->gso_size);
+			return 0;
+		}
+		err = skb_csum_hwoffload_help(skb, 0);
+		if (err)
+			return err;
+		sw_csum = 1;
+		/* We just computed it: the checksum is known good. */
+		sh->flags |= STT_F_CSUM_VERIFIED;
+	} else if (skb->ip_summed == CHECKSUM_UNNECESSARY) {
+		sh->flags |= STT_F_CSUM_VERIFIED;
+	}
+
+	if (stt_inner_is_tcp(skb, proto))
+		sh->flags |= STT_F_TCP;
+	return sw_csum;
+}
+
+/*
+ * Rebuild the inner skb's offload state from the frame header.  @skb's data
+ * starts right after the inner Ethernet header (eth_type_trans() done).
+ */
+int stt_tso_restore(struct sk_buff *skb, const struct stthdr *sh)
+{
+	struct skb_shared_info *shinfo = skb_shinfo(skb);
+	u16 tci = ntohs(sh->vlan_tci);
+
+	skb->ip_summed = CHECKSUM_NONE;
+	shinfo->gso_size = 0;
+	shinfo->gso_type = 0;
+	shinfo->gso_segs = 0;
+
+	if (tci & STT_VLAN_V)
+		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q),
+				       tci & (VLAN_PRIO_MASK | VLAN_VID_MASK));
+
+	if (sh->flags & STT_F_CSUM_PARTIAL) {
+		bool tcp = sh->flags & STT_F_TCP;
+		u16 off = tcp ? offsetof(struct tcphdr, check) :
+				offsetof(struct udphdr, check);
+		unsigned int start, hdrlen, mss = ntohs(sh->mss);
+		const struct tcphdr *th;
+
+		if (sh->l4_offset < ETH_HLEN)
+			return -EINVAL;
+		start = sh->l4_offset - ETH_HLEN;
+		hdrlen = start + (tcp ? sizeof(struct tcphdr) :
+					sizeof(struct udphdr));
+		if (!pskb_may_pull(skb, hdrlen))
+			return -EINVAL;
+		if (!skb_partial_csum_set(skb, start, off))
+			return -EINVAL;
+
+		/* An MSS is only meaningful for TCP larger than one MSS. */
+		if (!tcp || !mss)
+			return 0;
+		th = (const struct tcphdr *)(skb->data + start);
+		hdrlen = start + th->doff * 4;
+		if (th->doff < 5 || skb->len <= hdrlen + mss)
+			return 0;
+		/* The IPv4 flag must agree with what the frame really is. */
+		if ((skb->protocol == htons(ETH_P_IP) &&
+		     !(sh->flags & STT_F_IPV4)) ||
+		    (skb->protocol == htons(ETH_P_IPV6) &&
+		     (sh->flags & STT_F_IPV4)))
+			return -EINVAL;
+		shinfo->gso_size = mss;
+		/* DODGY: the GSO layer re-validates what the wire told us. */
+		shinfo->gso_type = SKB_GSO_DODGY |
+			((sh->flags & STT_F_IPV4) ? SKB_GSO_TCPV4 :
+						     SKB_GSO_TCPV6);
+		shinfo->gso_segs = DIV_ROUND_UP(skb->len - hdrlen, mss);
+	} else if (sh->flags & STT_F_CSUM_VERIFIED) {
+		skb->ip_summed = CHECKSUM_UNNECESSARY;
+	}
+	return 0;
+}
