@@ -28,7 +28,7 @@ else
 endif
 KVERS ?= $(INSTALLED_KVERS)
 
-.PHONY: all modules plugin check demo install clean bench
+.PHONY: all modules plugin check demo install clean bench lint
 
 all: modules plugin
 
@@ -60,6 +60,18 @@ check: plugin
 
 demo: plugin
 	@KVER="$(firstword $(KVER) $(lastword $(KVERS)))" tools/demo.sh
+
+# Zero warnings under W=1 and sparse on every kernel, checkpatch-clean.
+KERNEL_SRCS := $(wildcard *.c include/*.h include/uapi/linux/*.h)
+lint:
+	@set -e; for k in $(KVERS); do \
+	  echo "lint: W=1 C=2 against $$k"; \
+	  rm -rf build/$$k; \
+	  $(MAKE) --no-print-directory KVER=$$k W=1 C=2 modules 2>&1 | tee build/lint-$$k.log; \
+	  if grep -E 'warning:|error:' build/lint-$$k.log; then echo "lint: $$k: not clean" >&2; exit 1; fi; \
+	done
+	@cp=$${CHECKPATCH:-$$(tools/get-checkpatch.sh)}; \
+	$$cp --no-tree --strict -q -f $(KERNEL_SRCS) && echo "lint: checkpatch clean"
 
 install: all
 	install -d /lib/modules/$(RUNNING)/updates

@@ -227,8 +227,10 @@ static struct sk_buff *stt_detach_frag_list(struct sk_buff *skb)
 	return list;
 }
 
-/* Turn a complete queue into one skb: the first segment with the rest on a
- * flat frag_list.  No payload is copied. */
+/*
+ * Turn a complete queue into one skb: the first segment with the rest on a
+ * flat frag_list.  No payload is copied.
+ */
 static struct sk_buff *stt_frame_build(struct stt_frame *f)
 {
 	struct sk_buff *head = f->segs, *p, *next, *chain = NULL;

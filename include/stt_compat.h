@@ -11,7 +11,7 @@
 #include <linux/skbuff.h>
 #include <linux/timer.h>
 
-#if __has_include(<net/gso.h>)
+#ifdef STT_HAVE_NET_GSO_H	/* set by Kbuild */
 #include <net/gso.h>		/* 6.5+: skb_gso_segment() moved here */
 #endif
 

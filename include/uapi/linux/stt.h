@@ -23,6 +23,7 @@ enum {
 	IFLA_STT_PAD,		/* padding for the 64-bit key, never sent */
 	__IFLA_STT_MAX
 };
+
 #define IFLA_STT_MAX	(__IFLA_STT_MAX - 1)
 
 #endif /* _UAPI_LINUX_STT_H */
