@@ -1,0 +1,456 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * link_stt.c - iproute2 link-kind plugin for STT tunnels (draft-davie-stt-03)
+ *
+ *   ip link add stt0 type stt remote 192.0.2.2 [ local 192.0.2.1 ]
+ *           [ key 0x1122334455667788 ] [ dstport 7471 ] [ ttl auto ]
+ *           [ tos inherit ]
+ *   ip -d link show stt0
+ *   ip link help stt
+ *
+ * ip dlopen()s $IP_LIB_DIR/link_stt.so (default /usr/lib/<triplet>/ip) and
+ * looks up stt_link_util.  Everything else here is static.
+ *
+ * Adding an attribute: give it a field in struct stt_opts, an entry in
+ * stt_args[] (with a parser), a case in stt_put_attr() and an entry in
+ * stt_printers[]; then extend the usage text.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include <linux/stt.h>
+
+#include "ip_plugin.h"
+
+#define STT_BIT(attr)	(1ULL << (attr))
+
+_Static_assert(IFLA_STT_MAX < 64, "stt_opts.given is a 64-bit mask");
+
+/* Options collected from the command line, in the units they are sent. */
+struct stt_opts {
+	__u64	given;		/* STT_BIT(IFLA_STT_x) for each option seen */
+	__be32	remote;
+	__be32	local;
+	__u64	key;		/* host order, as the ABI says */
+	__u16	port;		/* host order here, sent as __be16 */
+	__u8	ttl;		/* 0 = route default ("auto") */
+	__u8	tos;		/* 1 = inherit from the inner packet */
+};
+
+/* ------------------------------------------------------------------ */
+/* Usage                                                                */
+/* ------------------------------------------------------------------ */
+
+static void stt_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: ... stt remote ADDR\n"
+		"		[ local ADDR ]\n"
+		"		[ key KEY ]\n"
+		"		[ dstport PORT ]\n"
+		"		[ ttl TTL ]\n"
+		"		[ tos TOS ]\n"
+		"\n"
+		"Where:	ADDR := IPv4 address (local also accepts \"any\")\n"
+		"	KEY  := 64-bit context ID, decimal or 0x-hex (default 0)\n"
+		"	PORT := 1-65535 (default %d)\n"
+		"	TTL  := { 0-255 | auto } (0 or auto: route default)\n"
+		"	TOS  := { inherit | 0x00-0xff | DSFIELD name } (hexadecimal)\n",
+		STT_DEFAULT_PORT);
+}
+
+/* ------------------------------------------------------------------ */
+/* Argument parsing helpers                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * True if @arg is a non-empty prefix of @keyword ("rem" selects "remote"),
+ * the same abbreviation rule as the rest of ip.  Our own helper because
+ * ip's matches() changed return type across releases.
+ */
+static bool stt_is_prefix(const char *arg, const char *keyword)
+{
+	size_t len = strlen(arg);
+
+	return len && len <= strlen(keyword) && !strncmp(arg, keyword, len);
+}
+
+/*
+ * Strict unsigned parser: decimal, or hexadecimal with a 0x prefix.  No
+ * sign, no whitespace, no octal surprise for a leading 0, no overflow.
+ */
+static int stt_get_unsigned(const char *s, unsigned long long max,
+			    unsigned long long *val)
+{
+	unsigned long long v;
+	const char *p;
+	char *end;
+	int base = 10;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s)
+		return -1;
+	for (p = s; *p; p++)
+		if (base == 16 ? !isxdigit((unsigned char)*p)
+			       : !isdigit((unsigned char)*p))
+			return -1;
+
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno || *end || v > max)
+		return -1;
+	*val = v;
+	return 0;
+}
+
+static bool stt_ipv4_is_multicast(__be32 addr)
+{
+	return (ntohl(addr) & 0xf0000000U) == 0xe0000000U;
+}
+
+/* An IPv4 address in dotted-quad form; IPv6 gets its own message. */
+static __be32 stt_get_ipv4(const char *what, const char *arg)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, arg, &a) == 1)
+		return a.s_addr;
+	if (strchr(arg, ':'))
+		invarg("IPv6 endpoints are not supported yet, use an IPv4 address",
+		       arg);
+	invarg(what, arg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Per-option parsers                                                   */
+/* ------------------------------------------------------------------ */
+
+static void stt_parse_remote(struct stt_opts *o, const char *arg)
+{
+	static const char msg[] =
+		"invalid remote address, expected an IPv4 unicast address";
+	__be32 a = stt_get_ipv4(msg, arg);
+
+	if (a == htonl(INADDR_ANY) || a == htonl(INADDR_BROADCAST) ||
+	    stt_ipv4_is_multicast(a))
+		invarg(msg, arg);
+	o->remote = a;
+}
+
+static void stt_parse_local(struct stt_opts *o, const char *arg)
+{
+	static const char msg[] =
+		"invalid local address, expected an IPv4 unicast address or \"any\"";
+	__be32 a;
+
+	if (!strcmp(arg, "any")) {
+		o->local = htonl(INADDR_ANY);
+		return;
+	}
+	a = stt_get_ipv4(msg, arg);
+	if (a == htonl(INADDR_BROADCAST) || stt_ipv4_is_multicast(a))
+		invarg(msg, arg);
+	o->local = a;
+}
+
+static void stt_parse_key(struct stt_opts *o, const char *arg)
+{
+	unsigned long long v;
+
+	if (stt_get_unsigned(arg, 0xffffffffffffffffULL, &v))
+		invarg("invalid key, expected a 64-bit number (decimal or 0x-hex)",
+		       arg);
+	o->key = v;
+}
+
+static void stt_parse_port(struct stt_opts *o, const char *arg)
+{
+	unsigned long long v;
+
+	if (stt_get_unsigned(arg, 65535, &v) || v == 0)
+		invarg("invalid dstport, expected 1-65535", arg);
+	o->port = v;
+}
+
+static void stt_parse_ttl(struct stt_opts *o, const char *arg)
+{
+	unsigned long long v;
+
+	if (!strcmp(arg, "auto")) {
+		o->ttl = 0;
+		return;
+	}
+	if (stt_get_unsigned(arg, 255, &v))
+		invarg("invalid ttl, expected 0-255 or \"auto\"", arg);
+	o->ttl = v;
+}
+
+static void stt_parse_tos(struct stt_opts *o, const char *arg)
+{
+	__u32 v;
+
+	if (!strcmp(arg, "inherit")) {
+		o->tos = 1;
+		return;
+	}
+	/* Hexadecimal or an rt_dsfield name, like every other ip "tos". */
+	if (rtnl_dsfield_a2n(&v, arg) || v > 255)
+		invarg("invalid tos, expected \"inherit\", a hex value 0x00-0xff or a DSFIELD name",
+		       arg);
+	o->tos = v;
+}
+
+/*
+ * Keywords, tried in this order against (possibly abbreviated) input.
+ * Aliases share an attribute, so "key 1 id 2" is a duplicate.  A future
+ * value-less flag (e.g. "external") would take no argument: add a "flag"
+ * member and skip NEXT_ARG for it.
+ */
+static const struct stt_arg {
+	const char	*name;
+	int		attr;
+	void		(*parse)(struct stt_opts *o, const char *arg);
+} stt_args[] = {
+	{ "remote",	IFLA_STT_REMOTE,	stt_parse_remote },
+	{ "local",	IFLA_STT_LOCAL,		stt_parse_local },
+	{ "key",	IFLA_STT_KEY,		stt_parse_key },
+	{ "id",		IFLA_STT_KEY,		stt_parse_key },
+	{ "dstport",	IFLA_STT_PORT,		stt_parse_port },
+	{ "ttl",	IFLA_STT_TTL,		stt_parse_ttl },
+	{ "tos",	IFLA_STT_TOS,		stt_parse_tos },
+	{ "dsfield",	IFLA_STT_TOS,		stt_parse_tos },
+};
+
+static const struct stt_arg *stt_find_arg(const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(stt_args) / sizeof(stt_args[0]); i++)
+		if (stt_is_prefix(word, stt_args[i].name))
+			return &stt_args[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Netlink encoding                                                     */
+/* ------------------------------------------------------------------ */
+
+static int stt_put_attr(struct nlmsghdr *n, const struct stt_opts *o,
+			int attr)
+{
+	__be16 port;
+
+	switch (attr) {
+	case IFLA_STT_REMOTE:
+		return addattr_l(n, IP_PLUGIN_MAXLEN, attr, &o->remote,
+				 sizeof(o->remote));
+	case IFLA_STT_LOCAL:
+		return addattr_l(n, IP_PLUGIN_MAXLEN, attr, &o->local,
+				 sizeof(o->local));
+	case IFLA_STT_KEY:
+		return addattr64(n, IP_PLUGIN_MAXLEN, attr, o->key);
+	case IFLA_STT_PORT:
+		port = htons(o->port);
+		return addattr_l(n, IP_PLUGIN_MAXLEN, attr, &port,
+				 sizeof(port));
+	case IFLA_STT_TTL:
+		return addattr8(n, IP_PLUGIN_MAXLEN, attr, o->ttl);
+	case IFLA_STT_TOS:
+		return addattr8(n, IP_PLUGIN_MAXLEN, attr, o->tos);
+	}
+	return 0;
+}
+
+static int stt_parse_opt(struct link_util *lu, int argc, char **argv,
+			 struct nlmsghdr *n)
+{
+	/* "ip link add/replace" creates; "ip link set/change" modifies. */
+	bool create = n->nlmsg_flags & NLM_F_CREATE;
+	struct stt_opts o;
+	int attr;
+
+	(void)lu;
+	memset(&o, 0, sizeof(o));
+
+	for (; argc > 0; argc--, argv++) {
+		const struct stt_arg *a = stt_find_arg(*argv);
+
+		if (!a) {
+			if (stt_is_prefix(*argv, "help")) {
+				stt_usage(stderr);
+				return -1;
+			}
+			fprintf(stderr, "stt: unknown option \"%s\"?\n", *argv);
+			stt_usage(stderr);
+			return -1;
+		}
+
+		/* The keyword takes a value: the next word. */
+		if (argc < 2)
+			incomplete_command();
+		argc--, argv++;
+
+		if (o.given & STT_BIT(a->attr))
+			duparg(a->name, *argv);
+		o.given |= STT_BIT(a->attr);
+		a->parse(&o, *argv);
+	}
+
+	/*
+	 * Only attributes the user gave are sent; the kernel supplies
+	 * defaults on create and keeps current values on change.
+	 */
+	if (create && !(o.given & STT_BIT(IFLA_STT_REMOTE))) {
+		fprintf(stderr, "stt: remote endpoint not specified (remote ADDR)\n");
+		return -1;
+	}
+
+	for (attr = IFLA_STT_UNSPEC + 1; attr <= IFLA_STT_MAX; attr++)
+		if ((o.given & STT_BIT(attr)) && stt_put_attr(n, &o, attr))
+			return -1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Output: "ip -d link show" text and "ip -j -d link show" JSON          */
+/* ------------------------------------------------------------------ */
+
+/* Attribute payload if present and at least @len bytes long, else NULL. */
+static const void *stt_attr_data(struct rtattr *tb[], int type, size_t len)
+{
+	struct rtattr *rta = tb[type];
+
+	if (!rta || rta->rta_len < RTA_LENGTH(0) || RTA_PAYLOAD(rta) < len)
+		return NULL;
+	return RTA_DATA(rta);
+}
+
+/* IPv4 endpoint: "remote 192.0.2.2", JSON string; 0.0.0.0 shows "any". */
+static void stt_print_ipv4(const char *key, const char *fmt, const void *data)
+{
+	char buf[INET_ADDRSTRLEN];
+	const char *s = "any";
+	__be32 addr;
+
+	memcpy(&addr, data, sizeof(addr));
+	if (addr != htonl(INADDR_ANY)) {
+		if (!inet_ntop(AF_INET, &addr, buf, sizeof(buf)))
+			return;
+		s = buf;
+	}
+	print_string(PRINT_ANY, key, fmt, s);
+}
+
+static void stt_print_remote(const void *data)
+{
+	stt_print_ipv4("remote", "remote %s ", data);
+}
+
+static void stt_print_local(const void *data)
+{
+	stt_print_ipv4("local", "local %s ", data);
+}
+
+/* Key: "key 0x1122334455667788"; a JSON string, as JSON numbers are doubles. */
+static void stt_print_key(const void *data)
+{
+	char buf[sizeof("0x") + 16];
+	__u64 key;
+
+	memcpy(&key, data, sizeof(key));
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)key);
+	print_string(PRINT_ANY, "key", "key %s ", buf);
+}
+
+static void stt_print_port(const void *data)
+{
+	__be16 port;
+
+	memcpy(&port, data, sizeof(port));
+	print_uint(PRINT_ANY, "dstport", "dstport %u ", ntohs(port));
+}
+
+/* As geneve/vxlan: JSON always a number; text says "auto" for 0. */
+static void stt_print_ttl(const void *data)
+{
+	__u8 ttl = *(const __u8 *)data;
+
+	if (ttl || is_json_context())
+		print_uint(PRINT_ANY, "ttl", "ttl %u ", ttl);
+	else
+		print_string(PRINT_FP, NULL, "ttl %s ", "auto");
+}
+
+/*
+ * As geneve/vxlan: JSON is a hex string ("0x1" for inherit); text says
+ * "inherit" for 1.  Unlike geneve, 0 is shown too ("0x0").
+ */
+static void stt_print_tos(const void *data)
+{
+	__u8 tos = *(const __u8 *)data;
+	char buf[sizeof("0xff")];
+
+	if (tos == 1 && !is_json_context()) {
+		print_string(PRINT_FP, NULL, "tos %s ", "inherit");
+		return;
+	}
+	snprintf(buf, sizeof(buf), "0x%x", tos);
+	print_string(PRINT_ANY, "tos", "tos %s ", buf);
+}
+
+/* Print order; every attribute the kernel reports is shown. */
+static const struct stt_printer {
+	int	attr;
+	size_t	len;		/* minimum payload */
+	void	(*print)(const void *data);
+} stt_printers[] = {
+	{ IFLA_STT_REMOTE,	sizeof(__be32),	stt_print_remote },
+	{ IFLA_STT_LOCAL,	sizeof(__be32),	stt_print_local },
+	{ IFLA_STT_KEY,		sizeof(__u64),	stt_print_key },
+	{ IFLA_STT_PORT,	sizeof(__be16),	stt_print_port },
+	{ IFLA_STT_TTL,		sizeof(__u8),	stt_print_ttl },
+	{ IFLA_STT_TOS,		sizeof(__u8),	stt_print_tos },
+};
+
+static void stt_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])
+{
+	size_t i;
+
+	(void)lu;
+	(void)f;	/* ip's print_*() write to stdout / the JSON writer */
+	if (!tb)
+		return;
+
+	for (i = 0; i < sizeof(stt_printers) / sizeof(stt_printers[0]); i++) {
+		const struct stt_printer *p = &stt_printers[i];
+		const void *data = stt_attr_data(tb, p->attr, p->len);
+
+		if (data)
+			p->print(data);
+	}
+}
+
+static void stt_print_help(struct link_util *lu, int argc, char **argv,
+			   FILE *f)
+{
+	(void)lu;
+	(void)argc;
+	(void)argv;
+	stt_usage(f);
+}
+
+/* Looked up by name with dlsym(): must stay global and non-const. */
+struct link_util stt_link_util = {
+	.id		= "stt",
+	.maxattr	= IFLA_STT_MAX,
+	.parse_opt	= stt_parse_opt,
+	.print_opt	= stt_print_opt,
+	.print_help	= stt_print_help,
+};

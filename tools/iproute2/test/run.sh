@@ -1,0 +1,143 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host-side test of link_stt.so with the system's ip, no stt module needed.
+#
+#   parse_opt:  the netlink attributes ip sends are captured by the
+#               fake_dump.so shim (STT_DUMP_TX) before the kernel refuses
+#               the unknown kind;
+#   print_opt:  a vxlan device in a scratch netns is dumped with its kind
+#               and IFLA_INFO_DATA rewritten to stt attributes by the shim
+#               (STT_FAKE_ATTRS), so ip runs the plugin's print code.
+#
+# Needs root (netns) and, for the print tests, the vxlan module.
+# Usage: tools/iproute2/test/run.sh        (exit 0 = all passed)
+
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+PLUGDIR=$(dirname "$HERE")
+IP=${IP:-ip}
+NS=stt-plugtest-$$
+SHIM=$HERE/fake_dump.so
+fails=0 passes=0
+
+make -s -C "$PLUGDIR" >/dev/null || exit 1
+${CC:-cc} -Wall -Wextra -O2 -fPIC -shared -I"$PLUGDIR/../../include/uapi" \
+	-o "$SHIM" "$HERE/fake_dump.c" -ldl || exit 1
+
+export IP_LIB_DIR=$PLUGDIR
+$IP netns add "$NS" || exit 1
+trap '$IP netns del "$NS" 2>/dev/null' EXIT
+
+ok()   { passes=$((passes + 1)); }
+fail() { fails=$((fails + 1)); echo "FAIL: $*"; }
+
+# expect_tx "ARGS" "tx: ..."   -- args parse and produce these attributes
+expect_tx() {
+	local out
+	out=$(STT_DUMP_TX=1 LD_PRELOAD=$SHIM \
+	      $IP -n "$NS" link add stt0 type stt $1 2>&1 | grep '^tx:')
+	[ "$out" = "$2" ] && ok || fail "link add type stt $1: got '$out', want '$2'"
+}
+
+# expect_err "ARGS" "fixed string in stderr"   -- rejected before sending
+expect_err() {
+	local out rc
+	out=$(STT_DUMP_TX=1 LD_PRELOAD=$SHIM \
+	      $IP -n "$NS" link add stt0 type stt $1 2>&1); rc=$?
+	if [ $rc -eq 0 ] || grep -q '^tx:' <<<"$out" ||
+	   ! grep -qF -- "$2" <<<"$out"; then
+		fail "link add type stt $1: rc=$rc, out='$out', want '$2'"
+	else
+		ok
+	fi
+}
+
+# --- help ------------------------------------------------------------
+if $IP link help stt 2>&1 | grep -q '^Usage: \.\.\. stt remote ADDR'; then
+	ok
+else
+	fail "ip link help stt"
+fi
+if env -u IP_LIB_DIR $IP link help stt 2>&1 | grep -q 'stt remote'; then
+	fail "plugin found without IP_LIB_DIR (stale install?)"
+else
+	ok
+fi
+
+# --- parse_opt: accepted -------------------------------------------------
+# Attribute payloads in wire order: 1 remote, 2 local, 3 key (host order,
+# little endian here), 4 dstport (be16), 5 ttl, 6 tos.
+expect_tx "remote 192.0.2.2 key 0x1122334455667788" \
+	"tx: 1:c0000202 3:8877665544332211"
+expect_tx "remote 192.0.2.2 local 192.0.2.1 key 0x1122334455667788 dstport 7471 ttl auto tos inherit" \
+	"tx: 1:c0000202 2:c0000201 3:8877665544332211 4:1d2f 5:00 6:01"
+expect_tx "tos 0x10 ttl 64 dstport 80 key 18446744073709551615 local any remote 10.1.2.3" \
+	"tx: 1:0a010203 2:00000000 3:ffffffffffffffff 4:0050 5:40 6:10"
+expect_tx "rem 192.0.2.2 id 7 ttl 0 dsfield 0x2e" \
+	"tx: 1:c0000202 3:0700000000000000 5:00 6:2e"
+expect_tx "remote 192.0.2.2 key 0 tos 0 dstport 0xffff" \
+	"tx: 1:c0000202 3:0000000000000000 4:ffff 6:00"
+
+# --- parse_opt: rejected -------------------------------------------------
+expect_err "remote bogus"			'argument "bogus" is wrong: invalid remote'
+expect_err "remote 192.0.2.2 dstport 0"	'argument "0" is wrong: invalid dstport'
+expect_err "remote 192.0.2.2 dstport 65536"	'invalid dstport'
+expect_err "remote 192.0.2.2 key 0xzz"	'argument "0xzz" is wrong: invalid key'
+expect_err "remote 192.0.2.2 key -1"	'invalid key'
+expect_err "remote 192.0.2.2 key 0x"	'invalid key'
+expect_err "remote 192.0.2.2 key 18446744073709551616" 'invalid key'
+expect_err "remote 192.0.2.2 ttl 256"	'invalid ttl'
+expect_err "remote 192.0.2.2 ttl inherit"	'invalid ttl'
+expect_err "remote 192.0.2.2 tos 0x100"	'invalid tos'
+expect_err "remote 192.0.2.2 tos nonsense"	'invalid tos'
+expect_err "remote 224.0.0.1"		'invalid remote'
+expect_err "remote 0.0.0.0"			'invalid remote'
+expect_err "remote 2001:db8::1"		'IPv6 endpoints are not supported'
+expect_err "remote 192.0.2.2 local 239.0.0.1" 'invalid local'
+expect_err "remote 192.0.2.2 remote 192.0.2.3" 'duplicate "remote"'
+expect_err "remote 192.0.2.2 key 1 id 2"	'duplicate "id"'
+expect_err "remote 192.0.2.2 dstport"	'Command line is not complete'
+expect_err "key 5"				'remote endpoint not specified'
+expect_err "remote 192.0.2.2 frobnicate"	'unknown option "frobnicate"'
+expect_err "help"				'Usage: ... stt remote ADDR'
+
+# --- print_opt ---------------------------------------------------------
+# expect_show "ATTRS" "text after 'stt '" 'JSON info_data'
+expect_show() {
+	local text json
+	text=$(STT_FAKE_ATTRS=$1 LD_PRELOAD=$SHIM \
+	       $IP -n "$NS" -d link show vx0 | sed -n 's/^ *stt //p')
+	text=${text%% addrgenmode*}
+	[ "$text" = "$2" ] && ok || fail "show [$1]: got '$text', want '$2'"
+	json=$(STT_FAKE_ATTRS=$1 LD_PRELOAD=$SHIM \
+	       $IP -n "$NS" -j -d link show vx0 |
+	       python3 -c 'import json, sys
+li = json.load(sys.stdin)[0]["linkinfo"]
+assert li["info_kind"] == "stt", li
+print(json.dumps(li.get("info_data"), separators=(",", ":")))')
+	[ "$json" = "$3" ] && ok || fail "json [$1]: got '$json', want '$3'"
+}
+
+if $IP -n "$NS" link add vx0 type vxlan id 5 dstport 4789 \
+	remote 192.0.2.9 2>/dev/null; then
+	expect_show "1:c0000202 2:c0000201 3:8877665544332211 4:1d2f 5:00 6:01" \
+		"remote 192.0.2.2 local 192.0.2.1 key 0x1122334455667788 dstport 7471 ttl auto tos inherit" \
+		'{"remote":"192.0.2.2","local":"192.0.2.1","key":"0x1122334455667788","dstport":7471,"ttl":0,"tos":"0x1"}'
+	expect_show "1:c0000202 2:00000000 3:0000000000000000 4:0050 5:40 6:00" \
+		"remote 192.0.2.2 local any key 0x0 dstport 80 ttl 64 tos 0x0" \
+		'{"remote":"192.0.2.2","local":"any","key":"0x0","dstport":80,"ttl":64,"tos":"0x0"}'
+	expect_show "1:c0000202 5:ff 6:b8" \
+		"remote 192.0.2.2 ttl 255 tos 0xb8" \
+		'{"remote":"192.0.2.2","ttl":255,"tos":"0xb8"}'
+	# Short (malformed) attributes are skipped, not read past.
+	expect_show "1:c00002 2:c0000201 3:88776655 4:1d 5: 6:" \
+		"local 192.0.2.1" \
+		'{"local":"192.0.2.1"}'
+else
+	echo "SKIP: print_opt tests (cannot create a vxlan device)"
+fi
+
+rm -f "$SHIM"
+echo "link_stt: $passes passed, $fails failed"
+[ $fails -eq 0 ]
