@@ -1,0 +1,115 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: for each kernel, build stt.ko and run the selftests in a VM.
+#
+#   KVERS="6.1.0-56-amd64 6.12.117+deb12-amd64" tools/check.sh
+#
+# KVERS defaults to every kernel with headers (/lib/modules/*/build); a
+# prefix such as 6.12 works too.  Per kernel:
+#   make KVER=$KVER modules
+#   tools/vm-run $KVER -- selftests/run.sh -k build/$KVER/stt.ko
+# The runner's last result line is "STT-RESULT pass=N fail=N skip=N".  A
+# kernel whose module doesn't build, or whose VM never prints STT-RESULT,
+# counts as (at least) one failure.  Ends with "N passed, N failed, N
+# skipped" and exits non-zero if anything failed.  Output of each kernel's
+# run is also kept in build/check/$KVER.log.
+#
+# CHECK_RUNNER overrides selftests/run.sh (for testing this script).
+
+set -u
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
+REPO=$(pwd -P)
+RUNNER=${CHECK_RUNNER:-selftests/run.sh}
+
+say() { printf '==== check: %s\n' "$*"; }
+
+if [ -z "${KVERS:-}" ]; then
+	for d in /lib/modules/*/build; do
+		[ -e "$d" ] || continue
+		d=${d%/build}
+		KVERS="${KVERS:-} ${d##*/}"
+	done
+fi
+read -r -a kvers <<<"${KVERS:-}"
+if [ "${#kvers[@]}" = 0 ]; then
+	say "no kernels to test: no /lib/modules/*/build (apt-get install linux-headers-amd64)"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+
+mkdir -p build/check
+total_pass=0
+total_fail=0
+total_skip=0
+summary=()
+n=0
+t_all=$SECONDS
+
+for arg in "${kvers[@]}"; do
+	n=$((n + 1))
+	t0=$SECONDS
+	if ! kver=$(tools/vm-run --resolve "$arg" 2>&1); then
+		say "[$n/${#kvers[@]}] $arg: $kver"
+		total_fail=$((total_fail + 1))
+		summary+=("$(printf '%-28s FAILED: no such kernel' "$arg")")
+		continue
+	fi
+	log=build/check/$kver.log
+
+	say "[$n/${#kvers[@]}] $kver: building stt.ko"
+	if ! make --no-print-directory KVER="$kver" modules; then
+		say "$kver: build FAILED"
+		total_fail=$((total_fail + 1))
+		summary+=("$(printf '%-28s FAILED: stt.ko did not build' "$kver")")
+		continue
+	fi
+
+	say "[$n/${#kvers[@]}] $kver: running $RUNNER in a VM"
+	if [ ! -x "$RUNNER" ]; then
+		say "$kver: FAILED: $RUNNER is missing or not executable"
+		total_fail=$((total_fail + 1))
+		summary+=("$(printf '%-28s FAILED: no %s' "$kver" "$RUNNER")")
+		continue
+	fi
+	tools/vm-run "$kver" -- "$RUNNER" -k "build/$kver/stt.ko" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	dt=$((SECONDS - t0))
+
+	result=$(grep -aE '^(# )?STT-RESULT pass=[0-9]+ fail=[0-9]+ skip=[0-9]+ *$' "$log" | tail -n1)
+	if [ -z "$result" ]; then
+		case $rc in
+		124) why="VM timed out" ;;
+		125) why="VM failed" ;;
+		*) why="no STT-RESULT line (exit status $rc)" ;;
+		esac
+		say "$kver: FAILED: $why"
+		total_fail=$((total_fail + 1))
+		summary+=("$(printf '%-28s FAILED: %s (%d s)' "$kver" "$why" "$dt")")
+		continue
+	fi
+	[[ $result =~ pass=([0-9]+)\ fail=([0-9]+)\ skip=([0-9]+) ]]
+	p=${BASH_REMATCH[1]}
+	f=${BASH_REMATCH[2]}
+	s=${BASH_REMATCH[3]}
+	note=""
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		# The runner reported no failure but didn't exit 0: a crash at the
+		# end, a VM timeout after the result, ...  Don't call that a pass.
+		f=1
+		note=" (exit status $rc)"
+	fi
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	total_skip=$((total_skip + s))
+	summary+=("$(printf '%-28s pass=%d fail=%d skip=%d%s (%d s)' "$kver" "$p" "$f" "$s" "$note" "$dt")")
+done
+
+echo
+say "summary ($((SECONDS - t_all)) s; logs in $REPO/build/check/)"
+for line in "${summary[@]}"; do
+	printf '  %s\n' "$line"
+done
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+[ "$total_fail" = 0 ]

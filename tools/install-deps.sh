@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install everything stt's build, demo, lint and test suite need on Debian 12:
+# both Debian kernels with headers, QEMU and the tools the selftests run.
+# The test VM has no network: whatever it runs is installed here, on the host.
+set -uo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: run as root (sudo $0)" >&2
+	exit 1
+fi
+
+PACKAGES=(
+	# kernels to test against, with headers to build stt.ko
+	linux-image-amd64 linux-headers-amd64
+	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	gcc make libc6-dev libelf-dev bc sparse
+	# the VM: QEMU (TCG), a static busybox for the initramfs, module tools
+	qemu-system-x86 busybox-static kmod cpio zstd xz-utils
+	# used by the selftests inside the VM (the host's / is the guest's)
+	iproute2 ethtool iperf3 iputils-ping tshark jq python3 procps
+)
+
+export DEBIAN_FRONTEND=noninteractive
+# The kernels are only booted by QEMU with our own initramfs: skip initrds.
+export INITRD=No
+
+retry()
+{
+	local i
+
+	for i in 1 2 3; do
+		"$@" && return 0
+		echo "install-deps: '$*' failed (try $i of 3)" >&2
+		sleep $((i * 10))
+	done
+	return 1
+}
+
+start=$SECONDS
+# tshark asks whether non-root users may capture; answer it up front.
+echo 'wireshark-common wireshark-common/install-setuid boolean false' |
+	debconf-set-selections
+echo "install-deps: apt-get update"
+retry apt-get -q update || exit 1
+echo "install-deps: installing ${#PACKAGES[@]} packages"
+retry apt-get -q -y --no-install-recommends -o Dpkg::Use-Pty=0 \
+	install "${PACKAGES[@]}" || exit 1
+echo "install-deps: done after $((SECONDS - start)) s"
