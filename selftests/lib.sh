@@ -1,0 +1,670 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Helpers shared by the stt selftests and tools/demo.sh: KTAP output,
+# network namespaces with cleanup on every exit path, loading stt.ko and
+# the iproute2 plugin, the two-host tunnel topology, counters, iperf3 and
+# tshark.  Source this file; it is not a test.
+#
+# Environment:
+#   STT_KO        path to stt.ko (default build/$(uname -r)/stt.ko)
+#   IP_LIB_DIR    where ip finds link_stt.so (default tools/iproute2)
+#   STT_KIND      "stt" (default); "geneve" or "vxlan" exercise the
+#                 plumbing against a kernel tunnel while stt.ko is missing
+#   STT_VERBOSE   1: echo every command run through stt_run
+
+STT_SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+STT_REPO=$(cd "$STT_SELFTESTS/.." && pwd)
+STT_KIND=${STT_KIND:-stt}
+STT_VERBOSE=${STT_VERBOSE:-0}
+
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_SKIP=4
+
+# Topology constants (draft-davie-stt-03 uses TCP dst port 7471).
+STT_KEY=0x1122334455667788
+STT_PORT=7471
+UL_A=veth_a
+UL_B=veth_b
+UL_IP_A=192.0.2.1
+UL_IP_B=192.0.2.2
+IN_IP_A=10.0.0.1
+IN_IP_B=10.0.0.2
+TUN=stt0
+
+# Lines in dmesg that fail a test.
+STT_DMESG_BAD='WARNING|BUG[: ]|leak|refcount|Oops|general protection|to become free|KASAN|UBSAN|kernel panic|soft lockup|hung task|list_(add|del) corruption'
+
+###########################################################################
+# KTAP (kselftest) output
+###########################################################################
+
+KTAP_PLAN=0
+KTAP_CNT=0
+KTAP_PASS=0
+KTAP_FAIL=0
+KTAP_SKIP=0
+
+ktap_header()
+{
+	echo "TAP version 13"
+}
+
+ktap_plan()
+{
+	KTAP_PLAN=$1
+	echo "1..$1"
+}
+
+# Diagnostics: every line of "$*" (or of stdin with no argument) as "# ...".
+ktap_info()
+{
+	if [ $# -gt 0 ]; then
+		printf '%s\n' "$*" | sed 's/^/# /'
+	else
+		sed 's/^/# /'
+	fi
+}
+
+ktap_pass()
+{
+	KTAP_CNT=$((KTAP_CNT + 1))
+	KTAP_PASS=$((KTAP_PASS + 1))
+	echo "ok $KTAP_CNT $1"
+}
+
+ktap_fail()
+{
+	KTAP_CNT=$((KTAP_CNT + 1))
+	KTAP_FAIL=$((KTAP_FAIL + 1))
+	echo "not ok $KTAP_CNT $1"
+}
+
+# ktap_skip "desc" ["reason"]
+ktap_skip()
+{
+	KTAP_CNT=$((KTAP_CNT + 1))
+	KTAP_SKIP=$((KTAP_SKIP + 1))
+	echo "ok $KTAP_CNT $1 # SKIP${2:+ $2}"
+}
+
+# ktap_result "desc" CMD ARGS...: one test point from a command's status.
+ktap_result()
+{
+	local desc=$1
+
+	shift
+	if "$@"; then
+		ktap_pass "$desc"
+	else
+		ktap_fail "$desc"
+	fi
+}
+
+# ktap_check "desc" COND: COND is 0/true or anything else.
+ktap_check()
+{
+	if [ "$2" = 0 ] || [ "$2" = true ]; then
+		ktap_pass "$1"
+	else
+		ktap_fail "$1"
+	fi
+}
+
+# A prerequisite is missing: skip everything (kselftest exit code 4).
+# Only for missing prerequisites, never to hide a failure.
+ktap_skip_all()
+{
+	if [ "$KTAP_PLAN" -eq 0 ]; then
+		echo "1..0 # SKIP $*"
+	else
+		ktap_info "SKIP: $*"
+		while [ "$KTAP_CNT" -lt "$KTAP_PLAN" ]; do
+			ktap_skip "not run" "$*"
+		done
+	fi
+	exit "$KSFT_SKIP"
+}
+
+# Something the remaining test points depend on broke: fail them all.
+ktap_bail()
+{
+	ktap_info "FATAL: $*"
+	if [ "$KTAP_PLAN" -eq 0 ]; then
+		echo "Bail out! $*"
+		exit "$KSFT_FAIL"
+	fi
+	while [ "$KTAP_CNT" -lt "$KTAP_PLAN" ]; do
+		ktap_fail "not run: $*"
+	done
+	ktap_finished
+}
+
+ktap_finished()
+{
+	local rc=$KSFT_PASS
+
+	echo "# Totals: pass:$KTAP_PASS fail:$KTAP_FAIL xfail:0 xpass:0 skip:$KTAP_SKIP error:0"
+	if [ "$KTAP_FAIL" -gt 0 ] || [ "$KTAP_CNT" -ne "$KTAP_PLAN" ]; then
+		[ "$KTAP_CNT" -ne "$KTAP_PLAN" ] &&
+			echo "# planned $KTAP_PLAN test points, ran $KTAP_CNT"
+		rc=$KSFT_FAIL
+	elif [ "$KTAP_CNT" -gt 0 ] && [ "$KTAP_SKIP" -eq "$KTAP_CNT" ]; then
+		rc=$KSFT_SKIP
+	fi
+	exit "$rc"
+}
+
+###########################################################################
+# Cleanup: everything created is recorded and removed on every exit path
+###########################################################################
+
+STT_NS_LIST=()
+STT_PIDS=()
+STT_TMP_LIST=()
+STT_INIT_DEVS=()
+STT_CLEANUP_HOOKS=()
+
+stt_cleanup()
+{
+	local pid ns dev hook
+
+	set +e
+	for hook in "${STT_CLEANUP_HOOKS[@]}"; do
+		eval "$hook"
+	done
+	for pid in "${STT_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${STT_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	for ns in "${STT_NS_LIST[@]}"; do
+		# Processes still inside (iperf3, tshark started elsewhere).
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -9 "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	for dev in "${STT_INIT_DEVS[@]}"; do
+		ip link del "$dev" 2>/dev/null
+	done
+	for dev in "${STT_TMP_LIST[@]}"; do
+		rm -rf -- "$dev"
+	done
+	STT_PIDS=()
+	STT_NS_LIST=()
+	STT_INIT_DEVS=()
+	STT_TMP_LIST=()
+	STT_CLEANUP_HOOKS=()
+}
+
+trap stt_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+stt_track_pid() { STT_PIDS+=("$1"); }
+stt_track_dev() { STT_INIT_DEVS+=("$1"); }
+
+# stt_tmpdir VAR: a private temporary directory, removed at exit.
+stt_tmpdir()
+{
+	local d
+
+	d=$(mktemp -d "${TMPDIR:-/tmp}/stt-selftest.XXXXXX") || return 1
+	STT_TMP_LIST+=("$d")
+	printf -v "$1" '%s' "$d"
+}
+
+###########################################################################
+# Small utilities
+###########################################################################
+
+# Commands echoed with STT_VERBOSE=1 go to fd 7, a copy of the original
+# stdout, so that they show even inside $(...).
+exec 7>&1
+STT_VERBOSE_PREFIX=${STT_VERBOSE_PREFIX:-"# + "}
+
+# stt_run CMD...: run CMD, echoing it first with STT_VERBOSE=1 (shell
+# functions are not echoed: the commands they run are).
+stt_run()
+{
+	if [ "$STT_VERBOSE" = 1 ] && ! declare -F "$1" >/dev/null; then
+		echo "$STT_VERBOSE_PREFIX$*" >&7
+	fi
+	"$@"
+}
+
+# nsx NS CMD...: run CMD in network namespace NS.
+nsx()
+{
+	local ns=$1
+
+	shift
+	stt_run ip netns exec "$ns" "$@"
+}
+
+stt_have() { command -v "$1" >/dev/null 2>&1; }
+
+# Skip the whole test (exit 4) unless we are root and every command exists.
+stt_require()
+{
+	local c missing=()
+
+	[ "$(id -u)" -eq 0 ] || ktap_skip_all "must be run as root"
+	for c in ip "$@"; do
+		stt_have "$c" || missing+=("$c")
+	done
+	[ ${#missing[@]} -eq 0 ] || ktap_skip_all "missing tools: ${missing[*]}"
+	# Load what the tests use up front: the kernel's own module autoload
+	# (request_module) may not work, e.g. in a minimal VM.
+	modprobe -qa veth inet_diag tcp_diag 2>/dev/null
+	true
+}
+
+# Poll CMD every 0.2 s for up to SECS seconds.
+stt_wait_for()
+{
+	local secs=$1 i
+
+	shift
+	for ((i = 0; i < secs * 5; i++)); do
+		"$@" && return 0
+		sleep 0.2
+	done
+	"$@"
+}
+
+stt_python()
+{
+	if [ -x /usr/bin/python3 ]; then
+		/usr/bin/python3 "$@"
+	else
+		python3 "$@"
+	fi
+}
+
+###########################################################################
+# dmesg: compare against a marker written to /dev/kmsg when we started
+###########################################################################
+
+STT_DMESG_MARK=""
+
+stt_dmesg_mark()
+{
+	STT_DMESG_MARK="stt-selftest-mark $(basename "$0") $$ $RANDOM$RANDOM"
+	# <6>: KERN_INFO, below the console loglevel.
+	echo "<6>$STT_DMESG_MARK" >/dev/kmsg 2>/dev/null || STT_DMESG_MARK=""
+}
+
+# Kernel log since the marker (all of it if the marker was lost).
+stt_dmesg_since()
+{
+	dmesg 2>/dev/null | awk -v m="$STT_DMESG_MARK" '
+		m != "" && index($0, m) { n = 0; delete buf; next }
+		{ buf[n++] = $0 }
+		END { for (i = 0; i < n; i++) print buf[i] }'
+}
+
+# One test point: no WARNING/BUG/leak/... since the test started.
+check_dmesg()
+{
+	local bad
+
+	bad=$(stt_dmesg_since | grep -E "$STT_DMESG_BAD")
+	if [ -n "$bad" ]; then
+		ktap_info "dmesg since the test started has:"
+		printf '%s\n' "$bad" | head -40 | ktap_info
+		ktap_fail "dmesg clean (no WARNING/BUG/leak/refcount/Oops)"
+		return 1
+	fi
+	ktap_pass "dmesg clean (no WARNING/BUG/leak/refcount/Oops)"
+}
+
+[ "$(id -u)" -eq 0 ] && stt_dmesg_mark
+
+###########################################################################
+# Module and iproute2 plugin
+###########################################################################
+
+stt_ko_path()
+{
+	if [ -n "${STT_KO:-}" ]; then
+		echo "$STT_KO"
+	else
+		echo "$STT_REPO/build/$(uname -r)/stt.ko"
+	fi
+}
+
+stt_module_loaded() { [ -d /sys/module/stt ]; }
+
+# Load stt.ko unless it is loaded.  Missing root or module file: skip
+# (exit 4).  A module that exists but does not load: return 1.
+stt_load_module()
+{
+	local ko deps
+
+	[ "$(id -u)" -eq 0 ] || ktap_skip_all "must be run as root"
+	if [ "$STT_KIND" != stt ]; then
+		modprobe "$STT_KIND" 2>/dev/null
+		return 0
+	fi
+	stt_module_loaded && return 0
+	ko=$(stt_ko_path)
+	[ -f "$ko" ] || ktap_skip_all "module not built: $ko"
+	deps=$(modinfo -F depends "$ko" 2>/dev/null | tr , ' ')
+	if [ -n "${deps// /}" ]; then
+		# shellcheck disable=SC2086 # word splitting is the point
+		modprobe -a $deps || { ktap_info "modprobe -a $deps failed"; return 1; }
+	fi
+	if ! insmod "$ko"; then
+		ktap_info "insmod $ko failed"
+		dmesg | tail -5 | ktap_info
+		return 1
+	fi
+	stt_module_loaded
+}
+
+# Point ip at link_stt.so and prove it is really loaded: ip silently
+# ignores a plugin that fails to load and then prints its generic usage.
+# Missing plugin file: skip.  Plugin that does not load: return 1.
+stt_plugin()
+{
+	local out
+
+	[ "$STT_KIND" = stt ] || return 0
+	export IP_LIB_DIR="${IP_LIB_DIR:-$STT_REPO/tools/iproute2}"
+	[ -f "$IP_LIB_DIR/link_stt.so" ] ||
+		ktap_skip_all "iproute2 plugin not built: $IP_LIB_DIR/link_stt.so"
+	out=$(ip link help stt 2>&1)
+	if ! grep -qw remote <<<"$out" || ! grep -qw key <<<"$out"; then
+		ktap_info "ip link help stt did not print the plugin's usage;" \
+			"the plugin did not load. LD_DEBUG says:"
+		LD_DEBUG=files ip link help stt 2>&1 | grep -iE 'link_stt|error' |
+			head -10 | ktap_info
+		return 1
+	fi
+}
+
+###########################################################################
+# Namespaces and the two-host topology
+#
+#   netns A                                   netns B
+#   stt0 10.0.0.1/24                          stt0 10.0.0.2/24
+#     |  (STT, key 0x1122334455667788, TCP dst port 7471)  |
+#   veth_a 192.0.2.1/24 ---------- veth ---------- veth_b 192.0.2.2/24
+###########################################################################
+
+# setup_ns VAR...: for each VAR create a uniquely named netns with lo up
+# and IPv6 off (keeps captures and counters free of ND/MLD noise), and
+# store its name in VAR.
+setup_ns()
+{
+	local var name
+
+	for var in "$@"; do
+		name="stt-${var,,}-$(mktemp -u XXXXXX)"
+		stt_run ip netns add "$name" || return 1
+		STT_NS_LIST+=("$name")
+		ip -n "$name" link set lo up
+		ip netns exec "$name" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+		printf -v "$var" '%s' "$name"
+	done
+}
+
+# stt_add_tunnel NS DEV LOCAL REMOTE [extra args]: one tunnel device.
+stt_add_tunnel()
+{
+	local ns=$1 dev=$2 local_ip=$3 remote_ip=$4
+
+	shift 4
+	case $STT_KIND in
+	stt)
+		stt_run ip -n "$ns" link add "$dev" type stt remote "$remote_ip" \
+			local "$local_ip" key "$STT_KEY" dstport "$STT_PORT" "$@"
+		;;
+	geneve)
+		stt_run ip -n "$ns" link add "$dev" type geneve id 4660 \
+			remote "$remote_ip" "$@"
+		;;
+	vxlan)
+		stt_run ip -n "$ns" link add "$dev" type vxlan id 4660 \
+			remote "$remote_ip" local "$local_ip" dstport 4789 "$@"
+		;;
+	*)
+		echo "unknown STT_KIND $STT_KIND" >&2
+		return 1
+		;;
+	esac
+}
+
+# stt_try CMD...: run CMD; on failure say which command failed.
+stt_try()
+{
+	local out
+
+	out=$(stt_run "$@" 2>&1) && return 0
+	ktap_info "failed: $*"
+	[ -n "$out" ] && ktap_info "$out"
+	return 1
+}
+
+# stt_topo_setup [INNER_MTU]: create NS_A/NS_B with the topology above.
+stt_topo_setup()
+{
+	local mtu=${1:-}
+
+	setup_ns NS_A NS_B || return 1
+	stt_try ip link add "$UL_A" netns "$NS_A" mtu 1500 type veth \
+		peer name "$UL_B" netns "$NS_B" mtu 1500 || return 1
+	stt_try ip -n "$NS_A" addr add "$UL_IP_A/24" dev "$UL_A" || return 1
+	stt_try ip -n "$NS_B" addr add "$UL_IP_B/24" dev "$UL_B" || return 1
+	stt_try ip -n "$NS_A" link set "$UL_A" up || return 1
+	stt_try ip -n "$NS_B" link set "$UL_B" up || return 1
+
+	stt_try stt_add_tunnel "$NS_A" "$TUN" "$UL_IP_A" "$UL_IP_B" || return 1
+	stt_try stt_add_tunnel "$NS_B" "$TUN" "$UL_IP_B" "$UL_IP_A" || return 1
+	stt_try ip -n "$NS_A" addr add "$IN_IP_A/24" dev "$TUN" || return 1
+	stt_try ip -n "$NS_B" addr add "$IN_IP_B/24" dev "$TUN" || return 1
+	if [ -n "$mtu" ]; then
+		stt_try stt_set_inner_mtu "$mtu" || return 1
+	fi
+	stt_try ip -n "$NS_A" link set "$TUN" up || return 1
+	stt_try ip -n "$NS_B" link set "$TUN" up || return 1
+	stt_wait_for 10 nsx "$NS_A" ping -c 1 -W 1 "$UL_IP_B" >/dev/null ||
+		{ ktap_info "underlay ping 192.0.2.1 -> 192.0.2.2 fails"; return 1; }
+}
+
+stt_set_inner_mtu()
+{
+	ip -n "$NS_A" link set "$TUN" mtu "$1" &&
+		ip -n "$NS_B" link set "$TUN" mtu "$1"
+}
+
+# stt_ping NS DST [COUNT [SIZE [ping args]]]: quiet ping; prints the
+# summary on failure.
+stt_ping()
+{
+	local ns=$1 dst=$2 count=${3:-3} size=${4:-56} out
+
+	shift 2
+	shift $(($# < 2 ? $# : 2))
+	out=$(nsx "$ns" timeout $((count * 2 + 15)) \
+		ping -q -c "$count" -i 0.2 -W 3 -s "$size" "$@" "$dst" 2>&1) &&
+		return 0
+	printf '%s\n' "$out" | tail -3 | ktap_info
+	return 1
+}
+
+###########################################################################
+# Counters
+###########################################################################
+
+# stt_counters NS DEV: every counter of DEV and the netns, one
+# "name value" a line: ethtool -S names as they are, /proc/net/stt as
+# proc.NAME, ip -s link as link.rx_packets etc.
+stt_counters()
+{
+	local ns=$1 dev=$2
+
+	nsx "$ns" ethtool -S "$dev" 2>/dev/null |
+		awk -F: 'NF == 2 && $2 ~ /^ *[0-9]+ *$/ {
+			gsub(/ /, "", $1); gsub(/ /, "", $2); print $1, $2 }'
+	nsx "$ns" cat /proc/net/stt 2>/dev/null |
+		awk 'NF == 2 && $2 ~ /^[0-9]+$/ { print "proc." $1, $2 }'
+	ip -n "$ns" -s -j link show dev "$dev" 2>/dev/null | stt_python -c '
+import json, sys
+s = json.load(sys.stdin)[0].get("stats64", {})
+for d in ("rx", "tx"):
+    for k, v in s.get(d, {}).items():
+        print("link.%s_%s %d" % (d, k, v))
+'
+}
+
+# stt_snap NS DEV FILE: save the counters.
+stt_snap() { stt_counters "$1" "$2" >"$3"; }
+
+# stt_val FILE NAME: a counter from a snapshot ("" when absent).
+stt_val() { awk -v n="$2" '$1 == n { print $2; exit }' "$1"; }
+
+# stt_delta BEFORE AFTER NAME: after - before ("" when absent).
+stt_delta()
+{
+	local a b
+
+	a=$(stt_val "$1" "$3")
+	b=$(stt_val "$2" "$3")
+	if [ -z "$a" ] || [ -z "$b" ]; then
+		echo ""
+	else
+		echo $((b - a))
+	fi
+}
+
+# stt_show_deltas BEFORE AFTER: every counter that changed, as diagnostics.
+stt_show_deltas()
+{
+	awk 'NR == FNR { a[$1] = $2; next }
+	     ($1 in a) && $2 != a[$1] { printf "  %-28s %+.0f\n", $1, $2 - a[$1] }
+	     !($1 in a) { printf "  %-28s %.0f (new)\n", $1, $2 }' "$1" "$2"
+}
+
+###########################################################################
+# iperf3
+###########################################################################
+
+STT_IPERF_PORT=5201
+
+_stt_listening()
+{
+	nsx "$1" ss -Hltn "sport = :$STT_IPERF_PORT" 2>/dev/null | grep -q .
+}
+
+# stt_iperf SERVER_NS SERVER_IP CLIENT_NS SECS [iperf3 client args]:
+# one TCP run; prints the receiver's throughput in Mbit/s, returns 1 if
+# no data went through.
+stt_iperf()
+{
+	local sns=$1 sip=$2 cns=$3 secs=$4 spid out mbps
+
+	shift 4
+	nsx "$sns" timeout $((secs + 60)) iperf3 -s -1 -B "$sip" \
+		-p "$STT_IPERF_PORT" >/dev/null 2>&1 &
+	spid=$!
+	stt_track_pid "$spid"
+	if ! stt_wait_for 10 _stt_listening "$sns"; then
+		ktap_info "iperf3 server did not start in $sns" >&2
+		return 1
+	fi
+	out=$(nsx "$cns" timeout $((secs + 45)) iperf3 -c "$sip" \
+		-p "$STT_IPERF_PORT" -t "$secs" --connect-timeout 5000 -J "$@" 2>&1)
+	wait "$spid" 2>/dev/null
+	mbps=$(printf '%s' "$out" | stt_python -c '
+import json, sys
+try:
+    j = json.load(sys.stdin)
+except ValueError:
+    sys.exit(1)
+if "error" in j:
+    print(j["error"], file=sys.stderr)
+    sys.exit(1)
+bps = j["end"]["sum_received"]["bits_per_second"]
+if bps <= 0:
+    sys.exit(1)
+print("%.1f" % (bps / 1e6))
+') || {
+		{
+			ktap_info "iperf3 -c $sip $* failed:"
+			printf '%s\n' "$out" | grep -iE 'error|unable|refused|timeout' |
+				head -5 | ktap_info
+		} >&2
+		return 1
+	}
+	echo "$mbps"
+}
+
+# stt_ratio A B: A/B with two decimals, "n/a" when B is 0 or missing.
+stt_ratio()
+{
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (b + 0 > 0 && a != "") printf "%.2f\n", a / b
+		else print "n/a" }'
+}
+
+###########################################################################
+# tshark
+###########################################################################
+
+# stt_capture_start NS DEV FILE COUNT SECS: capture STT (TCP dst port
+# 7471) on DEV in the background; returns once tshark is capturing.
+# The pid is in STT_CAPTURE_PID.
+stt_capture_start()
+{
+	local ns=$1 dev=$2 file=$3 count=$4 secs=$5 log=$3.log
+
+	: >"$file"
+	chmod 666 "$file" 2>/dev/null
+	nsx "$ns" timeout $((secs + 30)) tshark -q -n -i "$dev" \
+		-f "tcp dst port $STT_PORT" -c "$count" -a "duration:$secs" \
+		-w "$file" >"$log" 2>&1 &
+	STT_CAPTURE_PID=$!
+	stt_track_pid "$STT_CAPTURE_PID"
+	if ! stt_wait_for 20 grep -q "Capturing on" "$log"; then
+		ktap_info "tshark did not start:"
+		ktap_info "$(cat "$log")"
+		return 1
+	fi
+}
+
+stt_capture_wait()
+{
+	wait "$STT_CAPTURE_PID" 2>/dev/null
+	true
+}
+
+# stt_decode FILE [tshark args]: tshark -r with the STT heuristic enabled.
+stt_decode()
+{
+	local file=$1
+
+	shift
+	timeout 120 tshark -n -r "$file" -o ip.try_heuristic_first:TRUE "$@" \
+		2>/dev/null
+}
+
+# One readable line per segment.
+stt_decode_table()
+{
+	local file=$1
+
+	shift
+	stt_decode "$file" -o stt.reassemble:FALSE -T fields -E header=y \
+		-E separator=/t -E occurrence=f \
+		-e frame.number -e ip.src -e ip.dst -e ip.len \
+		-e stt.stream_id -e stt.dport -e stt.pkt_len -e stt.seg_off \
+		-e stt.pkt_id -e stt.tcp.flags -e stt.version -e stt.flags \
+		-e stt.l4offset -e stt.mss -e stt.context_id "$@"
+}

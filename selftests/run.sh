@@ -1,0 +1,158 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the stt selftests, kselftest-runner style, as root on the kernel the
+# module was built for (in practice inside tools/vm-run):
+#
+#   selftests/run.sh [-k path/to/stt.ko] [-t SECS] [test ...]
+#
+#   -k   module to load (default build/$(uname -r)/stt.ko); exported to the
+#        tests as STT_KO (absolute path)
+#   -t   per-test timeout (default: timeout= in selftests/settings)
+#   test names with or without .sh (default: all, stt_rmmod.sh last)
+#
+# Output: "TAP version 13", "1..N", each test announced, its output
+# prefixed "# ", then "ok N selftests: stt: NAME" / "not ok N ... #
+# exit=RC" / "... # TIMEOUT" / "ok N ... # SKIP" (exit 4).  dmesg is
+# checked after each test: a WARNING/BUG/leak/refcount/Oops line fails
+# the test.  The last line is "STT-RESULT pass=N fail=N skip=N".
+# Exit status: 0 all passed (or passed and skipped), 1 any failure,
+# 4 nothing passed and everything skipped.
+
+DIR=$(cd "$(dirname "$0")" && pwd)
+DEFAULT_TESTS=(stt_netlink.sh stt_basic.sh stt_offload.sh stt_wire.sh stt_rmmod.sh)
+
+usage()
+{
+	sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+	exit 2
+}
+
+KO=""
+TIMEOUT=""
+while getopts "k:t:h" opt; do
+	case $opt in
+	k) KO=$OPTARG ;;
+	t) TIMEOUT=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+
+source "$DIR/lib.sh"
+# The runner is not a test: its own exit trap only cleans up.
+STT_DMESG_MARK=""
+
+if [ -n "$KO" ]; then
+	[ -f "$KO" ] || { echo "run.sh: no such module: $KO" >&2; exit 2; }
+	STT_KO=$(cd "$(dirname "$KO")" && pwd)/$(basename "$KO")
+else
+	STT_KO=$(stt_ko_path)
+fi
+export STT_KO
+export IP_LIB_DIR="${IP_LIB_DIR:-$STT_REPO/tools/iproute2}"
+
+if [ -z "$TIMEOUT" ]; then
+	TIMEOUT=$(sed -n 's/^timeout=\([0-9]\+\)$/\1/p' "$DIR/settings" 2>/dev/null)
+	TIMEOUT=${TIMEOUT:-600}
+fi
+
+# Tests to run; stt_rmmod.sh always last.
+[ $# -gt 0 ] || set -- "${DEFAULT_TESTS[@]}"
+TESTS=()
+LAST=()
+for t in "$@"; do
+	t=${t%.sh}.sh
+	t=${t##*/}
+	[ -x "$DIR/$t" ] || { echo "run.sh: no such test: $t" >&2; exit 2; }
+	if [ "$t" = stt_rmmod.sh ]; then
+		LAST=("$t")
+	else
+		TESTS+=("$t")
+	fi
+done
+TESTS+=("${LAST[@]}")
+
+echo "TAP version 13"
+echo "1..${#TESTS[@]}"
+echo "# kernel $(uname -r), module $STT_KO, IP_LIB_DIR=$IP_LIB_DIR, timeout ${TIMEOUT}s per test"
+
+# Load the module once here (tests load it too when run alone).
+stt_dmesg_mark
+if [ "$(id -u)" -ne 0 ]; then
+	echo "# not root: every test will skip"
+elif stt_module_loaded; then
+	echo "# stt already loaded: $(cat /sys/module/stt/srcversion 2>/dev/null)"
+elif [ ! -f "$STT_KO" ]; then
+	echo "# $STT_KO missing: the tests will skip"
+elif stt_load_module >/dev/null 2>&1; then
+	echo "# loaded $(modinfo -F vermagic "$STT_KO" 2>/dev/null | awk '{ print $1 }')" \
+		"srcversion $(modinfo -F srcversion "$STT_KO" 2>/dev/null)"
+else
+	echo "# insmod $STT_KO failed:"
+	dmesg 2>/dev/null | tail -5 | sed 's/^/#   /'
+fi
+
+PASS=0
+FAIL=0
+SKIP=0
+N=0
+TIMES=()
+
+for t in "${TESTS[@]}"; do
+	N=$((N + 1))
+	echo "# selftests: stt: $t"
+	start=$(date +%s)
+	(cd "$DIR" && timeout -k 30 "$TIMEOUT" "./$t") 2>&1 | sed -u 's/^/# /'
+	rc=${PIPESTATUS[0]}
+	secs=$(($(date +%s) - start))
+	TIMES+=("$(printf '%-18s %4ds  exit %s' "$t" "$secs" "$rc")")
+
+	# The kernel log since this test started (or since the module load).
+	bad=$(stt_dmesg_since | grep -E "$STT_DMESG_BAD")
+	stt_dmesg_mark
+	if [ -n "$bad" ]; then
+		echo "# dmesg after $t:"
+		printf '%s\n' "$bad" | head -40 | sed 's/^/#   /'
+	fi
+
+	# A test killed by its timeout cannot clean up: do it for it.
+	for ns in $(ip netns list 2>/dev/null | awk '$1 ~ /^stt-/ { print $1 }'); do
+		echo "# removing leftover netns $ns"
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -9 "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ -f "$STT_KO" ] && ! stt_module_loaded; then
+		echo "# stt.ko not loaded after $t: loading it again"
+		stt_load_module >/dev/null 2>&1 || echo "# insmod failed"
+	fi
+
+	if [ "$rc" -eq 0 ] && [ -z "$bad" ]; then
+		echo "ok $N selftests: stt: $t"
+		PASS=$((PASS + 1))
+	elif [ "$rc" -eq "$KSFT_SKIP" ] && [ -z "$bad" ]; then
+		echo "ok $N selftests: stt: $t # SKIP"
+		SKIP=$((SKIP + 1))
+	elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		echo "not ok $N selftests: stt: $t # TIMEOUT $TIMEOUT seconds"
+		FAIL=$((FAIL + 1))
+	elif [ -n "$bad" ] && { [ "$rc" -eq 0 ] || [ "$rc" -eq "$KSFT_SKIP" ]; }; then
+		echo "not ok $N selftests: stt: $t # dmesg"
+		FAIL=$((FAIL + 1))
+	else
+		echo "not ok $N selftests: stt: $t # exit=$rc"
+		FAIL=$((FAIL + 1))
+	fi
+done
+
+echo "# time per test on $(uname -r):"
+printf '#   %s\n' "${TIMES[@]}"
+echo "STT-RESULT pass=$PASS fail=$FAIL skip=$SKIP"
+if [ "$FAIL" -gt 0 ]; then
+	exit 1
+elif [ "$PASS" -eq 0 ] && [ "$SKIP" -gt 0 ]; then
+	exit "$KSFT_SKIP"
+fi
+exit 0

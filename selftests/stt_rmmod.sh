@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Module unload with tunnels still configured: after traffic, with stt
+# devices up in two netns (and one down), "rmmod stt" must succeed, take
+# every device and /proc/net/stt with it, and leave dmesg clean.  Then
+# the module is loaded again and must work; a second rmmod happens while
+# iperf3 is pushing traffic through the tunnel.  The module is loaded
+# again at the end, so tests after this one still have it.
+
+source "$(dirname "$0")/lib.sh"
+
+ktap_header
+stt_require iperf3 ping ss timeout
+[ "$STT_KIND" = stt ] || ktap_skip_all "STT_KIND=$STT_KIND: this test is for stt only"
+stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
+stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
+KO=$(stt_ko_path)
+[ -f "$KO" ] || ktap_skip_all "no module file to load again: $KO"
+# Whatever happens below, leave the module loaded for the next test.
+STT_CLEANUP_HOOKS+=("stt_module_loaded || insmod '$KO'")
+ktap_plan 14
+
+if stt_topo_setup; then
+	ktap_pass "topology: two netns, veth underlay, $TUN in each"
+else
+	ktap_fail "topology: two netns, veth underlay, $TUN in each"
+	ktap_bail "cannot build the topology"
+fi
+
+traffic()
+{
+	stt_ping "$NS_A" "$IN_IP_B" 3 && stt_ping "$NS_B" "$IN_IP_A" 3 1400 &&
+		stt_iperf "$NS_B" "$IN_IP_B" "$NS_A" 2 >/dev/null
+}
+ktap_result "traffic over the tunnel (ping both ways, iperf3 2s)" traffic
+
+# A second device, down, in A.
+stt_add_tunnel "$NS_A" stt1 "$UL_IP_A" 192.0.2.99 >/dev/null 2>&1
+
+unload()
+{
+	local out
+
+	out=$(timeout 60 rmmod stt 2>&1) && return 0
+	ktap_info "rmmod: $out"
+	lsmod | grep -w '^stt' | ktap_info
+	return 1
+}
+
+gone()
+{
+	local ns dev rc=0
+
+	stt_module_loaded && { ktap_info "/sys/module/stt still there"; rc=1; }
+	for ns in "$NS_A:$TUN" "$NS_B:$TUN" "$NS_A:stt1"; do
+		dev=${ns#*:}
+		ns=${ns%%:*}
+		if ip -n "$ns" link show dev "$dev" >/dev/null 2>&1; then
+			ktap_info "$dev still exists in $ns"
+			rc=1
+		fi
+		if nsx "$ns" test -e /proc/net/stt; then
+			ktap_info "/proc/net/stt still exists in $ns"
+			rc=1
+		fi
+	done
+	return "$rc"
+}
+
+ktap_result "rmmod stt with devices in two netns succeeds" unload
+ktap_result "module, devices and /proc/net/stt are gone" gone
+ktap_result "underlay unaffected (ping 192.0.2.2 from A)" \
+	stt_ping "$NS_A" "$UL_IP_B" 2
+check_dmesg
+stt_dmesg_mark
+
+# Load again and build the tunnel again.
+retunnel()
+{
+	stt_add_tunnel "$NS_A" "$TUN" "$UL_IP_A" "$UL_IP_B" &&
+		stt_add_tunnel "$NS_B" "$TUN" "$UL_IP_B" "$UL_IP_A" &&
+		ip -n "$NS_A" addr add "$IN_IP_A/24" dev "$TUN" &&
+		ip -n "$NS_B" addr add "$IN_IP_B/24" dev "$TUN" &&
+		ip -n "$NS_A" link set "$TUN" up &&
+		ip -n "$NS_B" link set "$TUN" up
+}
+
+ktap_result "insmod again" stt_load_module
+ktap_result "tunnel configured again" retunnel
+ktap_result "ping over the new tunnel" stt_ping "$NS_A" "$IN_IP_B" 3
+
+# rmmod while iperf3 pushes data through the tunnel.
+nsx "$NS_B" timeout 60 iperf3 -s -1 -B "$IN_IP_B" >/dev/null 2>&1 &
+stt_track_pid $!
+stt_wait_for 10 _stt_listening "$NS_B"
+nsx "$NS_A" timeout 60 iperf3 -c "$IN_IP_B" -t 20 >/dev/null 2>&1 &
+IPERF=$!
+stt_track_pid "$IPERF"
+sleep 3
+ktap_result "rmmod stt during iperf3 traffic succeeds" unload
+ktap_result "devices gone after rmmod under traffic" gone
+kill "$IPERF" 2>/dev/null
+
+ktap_result "insmod again (left loaded for the next tests)" stt_load_module
+ktap_result "a tunnel works after the reload" \
+	bash -c 'ip -n "$1" link add sttx type stt remote 192.0.2.2 key 1 &&
+		ip -n "$1" link del sttx' _ "$NS_A"
+check_dmesg
+ktap_finished

@@ -1,0 +1,173 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# What STT puts on the wire, decoded by tshark's STT dissector.
+#
+# 1. TSO off on the veths: the capture on veth_a sees the real segments
+#    (both directions).  stt_wire_check.py checks every segment and every
+#    frame (version 0, Context ID, source port 49152-65535, SEQ =
+#    frame_len<<16 | offset, offsets contiguous, ACK/PSH flags, no packet
+#    over the MTU); tshark must report no STT expert warning and no
+#    reassembly error, and the reassembled frames must decode as Ethernet
+#    frames carrying the inner 10.0.0.0/24 traffic.
+# 2. TSO on: each frame leaves as one GSO skb, captured whole.
+#
+# The dissector is a heuristic on IP matching dst port 7471 only, hence
+# -o ip.try_heuristic_first:TRUE.
+
+source "$(dirname "$0")/lib.sh"
+
+CHECK=$STT_SELFTESTS/stt_wire_check.py
+# Expert infos of the STT dissector, its reassembly errors, and malformed
+# packets inside STT.  The inner TCP's own analysis warnings (lost
+# segment, window full, ...) are not STT's and are not looked at.
+STT_EXPERT='stt.version_unknown.expert || stt.data_offset_bad.expert ||
+	stt.l4offset_bad.expert || stt.mss_bad.expert ||
+	stt.checksum_bad.expert || stt.segment.error || stt.segment.overlap ||
+	stt.segment.multipletails || stt.segment.toolongfragment ||
+	(stt && _ws.malformed)'
+
+ktap_header
+stt_require ethtool iperf3 ping ss timeout tshark
+stt_have python3 || [ -x /usr/bin/python3 ] || ktap_skip_all "python3 missing"
+stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
+stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
+stt_tmpdir TMP || exit "$KSFT_FAIL"
+ktap_plan 8
+
+if stt_topo_setup; then
+	ktap_pass "topology: two netns, veth underlay, $TUN in each"
+else
+	ktap_fail "topology: two netns, veth underlay, $TUN in each"
+	ktap_bail "cannot build the topology"
+fi
+
+# Traffic while a capture runs: small and IP-fragmented pings, then
+# iperf3 A->B until the capture has its packets.
+make_traffic()
+{
+	stt_ping "$NS_A" "$IN_IP_B" 3 >/dev/null
+	stt_ping "$NS_A" "$IN_IP_B" 2 3000 >/dev/null
+	stt_iperf "$NS_B" "$IN_IP_B" "$NS_A" "$1" >/dev/null
+}
+
+capture_drops()
+{
+	grep -oE '[0-9]+ packets? dropped' "$1.log" 2>/dev/null |
+		awk '{ n += $1 } END { print n + 0 }'
+}
+
+# wire_check PCAP [checker args]: the per-segment/per-frame checks; the
+# checker's report is left in WIRE_OUT, the segment count in WIRE_NSEG.
+wire_check()
+{
+	local pcap=$1 fields rc
+
+	shift
+	fields=$(stt_python "$CHECK" --fields)
+	# shellcheck disable=SC2086 # $fields is a list of -e options
+	WIRE_OUT=$(stt_decode_fields "$pcap" $fields |
+		stt_python "$CHECK" --key "$STT_KEY" --port "$STT_PORT" \
+			--drops "$(capture_drops "$pcap")" "$@")
+	rc=$?
+	WIRE_NSEG=$(sed -n 's/^STT segments: \([0-9]*\),.*/\1/p' <<<"$WIRE_OUT")
+	WIRE_NSEG=${WIRE_NSEG:-0}
+	return "$rc"
+}
+
+# Without the dissector nothing decodes: a missing prerequisite, not a
+# failure of the module.
+have_stt_dissector()
+{
+	tshark -G fields 2>/dev/null | grep -qP '^F\t[^\t]*\tstt\.context_id\t'
+}
+
+stt_decode_fields()
+{
+	local pcap=$1
+
+	shift
+	stt_decode "$pcap" -o stt.reassemble:FALSE -T fields -E header=y \
+		-E separator=/t -E occurrence=f "$@"
+}
+
+# No STT expert info, reassembly error or malformed STT packet.
+expert_clean()
+{
+	local bad
+
+	bad=$(stt_decode "$1" -Y "$STT_EXPERT" -T fields -e frame.number \
+		-e _ws.expert.message -E occurrence=a -E aggregator='; ')
+	[ -z "$bad" ] && return 0
+	ktap_info "$(printf '%s\n' "$bad" | wc -l) packets with STT expert info, e.g.:"
+	printf '%s\n' "$bad" | head -10 | ktap_info
+	return 1
+}
+
+# Reassembled frames carry Ethernet + IPv4 between 10.0.0.1 and 10.0.0.2.
+inner_decodes()
+{
+	local out
+
+	out=$(stt_decode "$1" -Y stt -T fields -e ip.src -e ip.dst \
+		-E occurrence=a -E aggregator=, | awk -F'\t' '
+		{ ns = split($1, s, ","); split($2, d, ",") }
+		ns >= 2 { n++
+			  if (s[2] !~ /^10\.0\.0\.[12]$/ || d[2] !~ /^10\.0\.0\.[12]$/)
+				  bad++ }
+		END { printf "%d %d\n", n, bad }')
+	read -r n bad <<<"$out"
+	ktap_info "frames decoded down to the inner IPv4 header: $n, with a foreign inner address: $bad"
+	[ "$n" -ge 5 ] && [ "$bad" -eq 0 ]
+}
+
+###########################################################################
+# 1. Real segments (TSO off)
+###########################################################################
+
+nsx "$NS_A" ethtool -K "$UL_A" tso off >/dev/null
+nsx "$NS_B" ethtool -K "$UL_B" tso off >/dev/null
+PCAP=$TMP/seg.pcap
+if stt_capture_start "$NS_A" "$UL_A" "$PCAP" 600 25; then
+	make_traffic 4
+	stt_capture_wait
+fi
+ktap_info "tso off: capture on $UL_A: $(capinfos -c -M "$PCAP" 2>/dev/null |
+	sed -n 's/^Number of packets: *//p') packets to port $STT_PORT, $(capture_drops "$PCAP") dropped by the capture"
+wire_check "$PCAP" --mtu 1500 --min-segments 100 --min-frames 3 --show 6
+RC=$?
+ktap_info "segments, one line each (the first segment of a frame carries the STT header):"
+ktap_info "$WIRE_OUT"
+if [ "$WIRE_NSEG" -eq 0 ] && ! have_stt_dissector; then
+	ktap_skip_all "this tshark has no STT dissector"
+fi
+ktap_check "tso off: STT segments captured on the underlay (>= 100)" \
+	"$([ "$WIRE_NSEG" -ge 100 ] && echo 0)"
+ktap_check "tso off: every segment and frame well formed (stt_wire_check.py)" "$RC"
+ktap_result "tso off: no STT expert info or reassembly error in tshark" \
+	expert_clean "$PCAP"
+ktap_result "tso off: reassembled frames decode as Ethernet/IPv4 10.0.0.1<->10.0.0.2" \
+	inner_decodes "$PCAP"
+
+###########################################################################
+# 2. TSO on: the GSO skb handed to veth is the whole frame
+###########################################################################
+
+nsx "$NS_A" ethtool -K "$UL_A" tso on >/dev/null
+nsx "$NS_B" ethtool -K "$UL_B" tso on >/dev/null
+stt_snap "$NS_A" "$TUN" "$TMP/a0"
+PCAP=$TMP/tso.pcap
+if stt_capture_start "$NS_A" "$UL_A" "$PCAP" 200 20; then
+	make_traffic 2
+	stt_capture_wait
+fi
+stt_snap "$NS_A" "$TUN" "$TMP/a1"
+wire_check "$PCAP" --whole --min-segments 20 --min-frames 10 --min-big 5 --show 3
+RC=$?
+ktap_info "tso on: A tx_gso_frames +$(stt_delta "$TMP/a0" "$TMP/a1" tx_gso_frames)"
+ktap_info "$WIRE_OUT"
+ktap_check "tso on: every frame handed to veth whole (big GSO packets among them), headers consistent" "$RC"
+ktap_result "tso on: no STT expert info in tshark" expert_clean "$PCAP"
+
+check_dmesg
+ktap_finished
