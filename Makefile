@@ -58,8 +58,10 @@ plugin:
 check: plugin
 	@KVERS="$(KVERS)" tools/check.sh
 
+DEMO_KVER = $(firstword $(KVER) $(lastword $(KVERS)))
 demo: plugin
-	@KVER="$(firstword $(KVER) $(lastword $(KVERS)))" tools/demo.sh
+	$(MAKE) --no-print-directory KVER=$(DEMO_KVER) modules
+	@KVER="$(DEMO_KVER)" tools/demo.sh
 
 # Zero warnings under W=1 and sparse on every kernel, checkpatch-clean.
 KERNEL_SRCS := $(wildcard *.c include/*.h include/uapi/linux/*.h)

@@ -20,6 +20,7 @@ PACKAGES=(
 	qemu-system-x86 busybox-static kmod cpio zstd xz-utils
 	# used by the selftests inside the VM (the host's / is the guest's)
 	iproute2 ethtool iperf3 iputils-ping tshark jq python3 procps
+	bsdextrautils
 )
 
 export DEBIAN_FRONTEND=noninteractive
