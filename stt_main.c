@@ -15,6 +15,7 @@
 #include <linux/hash.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/sysctl.h>
 #include <net/netns/generic.h>
 #include <net/rtnetlink.h>
 
@@ -30,6 +31,8 @@ static const char stt_dev_stat_names[STT_DEV_STATS_NUM][ETH_GSTRING_LEN] = {
 	[STT_DEV_RX_FASTPATH]		= "rx_fastpath_frames",
 	[STT_DEV_RX_REASM]		= "rx_reasm_frames",
 	[STT_DEV_RX_SKBS]		= "rx_skbs",
+	[STT_DEV_RX_BAD_L4_OFFSET]	= "rx_bad_l4_offset",
+	[STT_DEV_RX_BAD_OFFLOAD]	= "rx_bad_offload",
 	[STT_DEV_TX_FRAMES]		= "tx_frames",
 	[STT_DEV_TX_GSO]		= "tx_gso_frames",
 	[STT_DEV_TX_SW_SEGMENTED]	= "tx_sw_segmented",
@@ -38,28 +41,28 @@ static const char stt_dev_stat_names[STT_DEV_STATS_NUM][ETH_GSTRING_LEN] = {
 
 static const char * const stt_net_stat_names[STT_NET_STATS_NUM] = {
 	[STT_NET_RX_SEGMENTS]		= "rx_segments",
-	[STT_NET_RX_NO_DEVICE]		= "rx_no_device",
-	[STT_NET_RX_BAD_HEADER]		= "rx_bad_header",
+	[STT_NET_RX_NOMEM]		= "rx_nomem",
+	[STT_NET_RX_TRUNCATED]		= "rx_truncated",
+	[STT_NET_RX_TCP_OPTIONS]	= "rx_tcp_options",
 	[STT_NET_RX_CSUM_ERRORS]	= "rx_csum_errors",
+	[STT_NET_RX_ZERO_LEN]		= "rx_zero_len",
+	[STT_NET_RX_SEG_OVERRUN]	= "rx_seg_overrun",
+	[STT_NET_RX_SHORT_FRAME]	= "rx_short_frame",
+	[STT_NET_RX_BAD_VERSION]	= "rx_bad_version",
+	[STT_NET_RX_NO_DEVICE]		= "rx_no_device",
+	[STT_NET_REASM_FRAMES]		= "reasm_frames",
 	[STT_NET_REASM_TIMEOUTS]	= "reasm_timeouts",
 	[STT_NET_REASM_EVICTIONS]	= "reasm_evictions",
+	[STT_NET_REASM_LEN_MISMATCH]	= "reasm_len_mismatch",
 	[STT_NET_REASM_OVERLAPS]	= "reasm_overlaps",
 	[STT_NET_REASM_DUPLICATES]	= "reasm_duplicates",
+	[STT_NET_REASM_MEM_DROPS]	= "reasm_mem_drops",
+	[STT_NET_REASM_DROPPED_SEGS]	= "reasm_dropped_segs",
 };
 
 struct stt_net *stt_pernet(const struct net *net)
 {
 	return net_generic(net, stt_net_id);
-}
-
-unsigned long stt_stats_sum(struct stt_stats __percpu *stats, int idx)
-{
-	unsigned long sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += per_cpu_ptr(stats, cpu)->cnt[idx];
-	return sum;
 }
 
 /* ---- Lookup (RCU) ---- */
@@ -181,7 +184,7 @@ static int stt_dev_init(struct net_device *dev)
 	struct stt_dev *stt = netdev_priv(dev);
 	int err;
 
-	stt->xstats = alloc_percpu(struct stt_stats);
+	stt->xstats = alloc_percpu(struct stt_dev_stats);
 	if (!stt->xstats)
 		return -ENOMEM;
 	err = dst_cache_init(&stt->dst_cache, GFP_KERNEL);
@@ -489,6 +492,70 @@ static int stt_proc_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+/* ---- net.stt.* sysctls, per netns ---- */
+
+static unsigned int stt_timeout_min_ms = 1;
+static unsigned int stt_timeout_max_ms = STT_REASM_TIMEOUT_MAX_MS;
+
+enum { STT_SYSCTL_HIGH, STT_SYSCTL_LOW, STT_SYSCTL_TIMEOUT, STT_SYSCTL_NUM };
+
+static const struct ctl_table stt_sysctl_template[STT_SYSCTL_NUM] = {
+	[STT_SYSCTL_HIGH] = {
+		.procname	= "reasm_high_thresh",
+		.maxlen		= sizeof(unsigned long),
+		.mode		= 0644,
+		.proc_handler	= proc_doulongvec_minmax,
+	},
+	[STT_SYSCTL_LOW] = {
+		.procname	= "reasm_low_thresh",
+		.maxlen		= sizeof(unsigned long),
+		.mode		= 0644,
+		.proc_handler	= proc_doulongvec_minmax,
+	},
+	[STT_SYSCTL_TIMEOUT] = {
+		.procname	= "reasm_timeout_ms",
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0644,
+		.proc_handler	= proc_douintvec_minmax,
+		.extra1		= &stt_timeout_min_ms,
+		.extra2		= &stt_timeout_max_ms,
+	},
+};
+
+static int stt_sysctl_register(struct net *net, struct stt_net *sn)
+{
+	struct ctl_table *tbl;
+
+	/* One zeroed entry more: the sentinel 6.1 needs. */
+	tbl = kcalloc(STT_SYSCTL_NUM + 1, sizeof(*tbl), GFP_KERNEL);
+	if (!tbl)
+		return -ENOMEM;
+	memcpy(tbl, stt_sysctl_template, sizeof(stt_sysctl_template));
+
+	/* As for ipfrag: low <= high, each bounding the other. */
+	tbl[STT_SYSCTL_HIGH].data = &sn->reasm_high_thresh;
+	tbl[STT_SYSCTL_HIGH].extra1 = &sn->reasm_low_thresh;
+	tbl[STT_SYSCTL_LOW].data = &sn->reasm_low_thresh;
+	tbl[STT_SYSCTL_LOW].extra2 = &sn->reasm_high_thresh;
+	tbl[STT_SYSCTL_TIMEOUT].data = &sn->reasm_timeout_ms;
+
+	sn->sysctl_hdr = stt_register_net_sysctl(net, "net/stt", tbl,
+						 STT_SYSCTL_NUM);
+	if (!sn->sysctl_hdr) {
+		kfree(tbl);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void stt_sysctl_unregister(struct stt_net *sn)
+{
+	const struct ctl_table *tbl = sn->sysctl_hdr->ctl_table_arg;
+
+	unregister_net_sysctl_table(sn->sysctl_hdr);
+	kfree(tbl);
+}
+
 /* ---- netns ---- */
 
 static int __net_init stt_init_net(struct net *net)
@@ -501,15 +568,24 @@ static int __net_init stt_init_net(struct net *net)
 	for (i = 0; i < ARRAY_SIZE(sn->dev_hash); i++)
 		INIT_HLIST_HEAD(&sn->dev_hash[i]);
 	atomic_long_set(&sn->reasm_mem, 0);
-	sn->stats = alloc_percpu(struct stt_stats);
+	sn->reasm_high_thresh = STT_REASM_HIGH_THRESH;
+	sn->reasm_low_thresh = STT_REASM_LOW_THRESH;
+	sn->reasm_timeout_ms = STT_REASM_TIMEOUT_MS;
+	sn->stats = alloc_percpu(struct stt_net_stats);
 	if (!sn->stats)
 		return -ENOMEM;
 	if (!proc_create_net_single("stt", 0444, net->proc_net,
-				    stt_proc_show, NULL)) {
-		free_percpu(sn->stats);
-		return -ENOMEM;
-	}
+				    stt_proc_show, NULL))
+		goto free_stats;
+	if (stt_sysctl_register(net, sn))
+		goto remove_proc;
 	return 0;
+
+remove_proc:
+	remove_proc_entry("stt", net->proc_net);
+free_stats:
+	free_percpu(sn->stats);
+	return -ENOMEM;
 }
 
 static void stt_queue_net_devices(struct net *net, struct list_head *head)
@@ -544,6 +620,7 @@ static void __net_exit stt_exit_batch_net(struct list_head *net_list)
 		struct stt_net *sn = stt_pernet(net);
 
 		WARN_ON_ONCE(sn->nr_devs);
+		stt_sysctl_unregister(sn);
 		remove_proc_entry("stt", net->proc_net);
 		free_percpu(sn->stats);
 	}
@@ -584,9 +661,16 @@ module_init(stt_init_module);
 
 static void __exit stt_cleanup_module(void)
 {
+	/*
+	 * Teardown order: devices (each netns's last one unregisters its hook
+	 * and flushes that netns's frames on every CPU), then the per-netns
+	 * state, then the per-CPU timers; rcu_barrier() lets the kfree_rcu()
+	 * of port entries finish before the module text goes away.
+	 */
 	rtnl_link_unregister(&stt_link_ops);
 	unregister_pernet_subsys(&stt_net_ops);
 	stt_reasm_exit();
+	rcu_barrier();
 }
 module_exit(stt_cleanup_module);
 

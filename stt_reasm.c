@@ -29,10 +29,7 @@
 
 #include "stt.h"
 
-#define STT_REASM_HASH_BITS	8
-#define STT_REASM_TIMEOUT	(HZ / 4)
-#define STT_REASM_HIGH_THRESH	(16UL << 20)
-#define STT_REASM_LOW_THRESH	(12UL << 20)
+#define STT_REASM_HASH_BITS	10
 
 struct stt_frame {
 	struct hlist_node	node;
@@ -87,7 +84,10 @@ static void stt_frame_account(struct stt_frame *f, long delta)
 	atomic_long_add(delta, &f->sn->reasm_mem);
 }
 
-/* Unlink and free a queue and every segment in it. */
+/*
+ * Unlink and free a queue and every segment still in it; those segments
+ * count as dropped.
+ */
 static void stt_frame_kill(struct stt_frame *f)
 {
 	struct sk_buff *skb, *next;
@@ -99,31 +99,52 @@ static void stt_frame_kill(struct stt_frame *f)
 		skb->next = NULL;
 		kfree_skb(skb);
 	}
+	if (f->segs)
+		stt_net_stat_add(f->sn, STT_NET_REASM_DROPPED_SEGS, f->nr_skbs);
 	atomic_long_sub(f->truesize, &f->sn->reasm_mem);
 	kmem_cache_free(stt_frame_cache, f);
 }
 
-static void stt_reasm_expire(struct stt_reasm_table *t, unsigned int budget)
+/*
+ * Free expired queues, looking at no more than @budget of them.  Timeouts
+ * are per netns, so the LRU is not strictly in expiry order: look past a
+ * queue that has not expired yet.  Returns the earliest expiry left among
+ * the queues examined, or 0.
+ */
+static unsigned long stt_reasm_expire(struct stt_reasm_table *t,
+				      unsigned int budget)
 {
+	unsigned long next = 0, now = jiffies;
 	struct stt_frame *f, *tmp;
 
 	list_for_each_entry_safe(f, tmp, &t->lru, lru) {
-		if (!budget-- || time_before(jiffies, f->expires))
+		if (!budget--)
 			break;
+		if (time_before(now, f->expires)) {
+			if (!next || time_before(f->expires, next))
+				next = f->expires;
+			continue;
+		}
 		stt_net_stat_inc(f->sn, STT_NET_REASM_TIMEOUTS);
 		stt_frame_kill(f);
 	}
+	return next;
 }
 
-/* Evict this CPU's oldest queues of @sn until it is under the low mark. */
-static void stt_reasm_evict(struct stt_reasm_table *t, struct stt_net *sn)
+/*
+ * Evict this CPU's oldest queues of @sn, except @keep, until @sn is under
+ * its low mark.
+ */
+static void stt_reasm_evict(struct stt_reasm_table *t, struct stt_net *sn,
+			    struct stt_frame *keep)
 {
+	unsigned long low = READ_ONCE(sn->reasm_low_thresh);
 	struct stt_frame *f, *tmp;
 
 	list_for_each_entry_safe(f, tmp, &t->lru, lru) {
-		if (atomic_long_read(&sn->reasm_mem) <= STT_REASM_LOW_THRESH)
+		if (atomic_long_read(&sn->reasm_mem) <= low)
 			break;
-		if (f->sn != sn)
+		if (f->sn != sn || f == keep)
 			continue;
 		stt_net_stat_inc(sn, STT_NET_REASM_EVICTIONS);
 		stt_frame_kill(f);
@@ -133,13 +154,12 @@ static void stt_reasm_evict(struct stt_reasm_table *t, struct stt_net *sn)
 static void stt_reasm_timer(struct timer_list *timer)
 {
 	struct stt_reasm_table *t = timer_container_of(t, timer, timer);
-	struct stt_frame *oldest;
+	unsigned long next;
 
 	spin_lock(&t->lock);
-	stt_reasm_expire(t, UINT_MAX);
-	oldest = list_first_entry_or_null(&t->lru, struct stt_frame, lru);
-	if (oldest)
-		mod_timer(&t->timer, oldest->expires);
+	next = stt_reasm_expire(t, UINT_MAX);
+	if (next)
+		mod_timer(&t->timer, next);
 	spin_unlock(&t->lock);
 }
 
@@ -149,12 +169,6 @@ static struct stt_frame *stt_frame_create(struct stt_reasm_table *t,
 					  const struct stt_rx_cb *cb, u32 hash)
 {
 	struct stt_frame *f;
-
-	if (atomic_long_read(&sn->reasm_mem) > STT_REASM_HIGH_THRESH) {
-		stt_reasm_evict(t, sn);
-		if (atomic_long_read(&sn->reasm_mem) > STT_REASM_HIGH_THRESH)
-			return NULL;
-	}
 
 	f = kmem_cache_zalloc(stt_frame_cache, GFP_ATOMIC);
 	if (!f)
@@ -167,11 +181,13 @@ static struct stt_frame *stt_frame_create(struct stt_reasm_table *t,
 	f->dport = cb->dport;
 	f->id = cb->frame_id;
 	f->frame_len = cb->frame_len;
-	f->expires = jiffies + STT_REASM_TIMEOUT;
+	f->expires = jiffies +
+		     msecs_to_jiffies(READ_ONCE(sn->reasm_timeout_ms));
 	hlist_add_head(&f->node,
 		       &t->hash[hash >> (32 - STT_REASM_HASH_BITS)]);
 	list_add_tail(&f->lru, &t->lru);
-	if (!timer_pending(&t->timer))
+	if (!timer_pending(&t->timer) ||
+	    time_before(f->expires, t->timer.expires))
 		mod_timer(&t->timer, f->expires);
 	return f;
 }
@@ -270,10 +286,17 @@ struct sk_buff *stt_reasm_add(struct stt_net *sn, const struct net *net,
 			      struct sk_buff *skb)
 {
 	const struct stt_rx_cb *cb = STT_RX_CB(skb);
+	u32 hash = stt_frame_hash(net, cb);
 	struct stt_reasm_table *t;
 	struct sk_buff *done = NULL;
 	struct stt_frame *f;
-	u32 hash = stt_frame_hash(net, cb);
+	unsigned long high;
+
+	/*
+	 * A parked segment must not point at the underlay device, which may
+	 * be unregistered while it waits (ip_defrag does the same).
+	 */
+	skb->dev = NULL;
 
 	local_bh_disable();
 	t = this_cpu_ptr(stt_reasm_tables);
@@ -284,18 +307,33 @@ struct sk_buff *stt_reasm_add(struct stt_net *sn, const struct net *net,
 			     node)
 		if (stt_frame_match(f, net, cb))
 			break;
-	if (!f) {
-		f = stt_frame_create(t, sn, net, cb, hash);
-		if (!f) {
-			stt_net_stat_inc(sn, STT_NET_REASM_EVICTIONS);
+
+	if (f && f->frame_len != cb->frame_len) {
+		stt_net_stat_inc(sn, STT_NET_REASM_LEN_MISMATCH);
+		goto kill;
+	}
+
+	/*
+	 * Checked for every segment, so the overshoot above the high mark is
+	 * bounded by one skb per CPU racing past this check.
+	 */
+	high = READ_ONCE(sn->reasm_high_thresh);
+	if (atomic_long_read(&sn->reasm_mem) + skb->truesize > high) {
+		stt_reasm_evict(t, sn, f);
+		if (atomic_long_read(&sn->reasm_mem) + skb->truesize > high) {
+			stt_net_stat_inc(sn, STT_NET_REASM_MEM_DROPS);
 			kfree_skb(skb);
 			goto out;
 		}
-	} else if (f->frame_len != cb->frame_len) {
-		stt_net_stat_inc(sn, STT_NET_RX_BAD_HEADER);
-		stt_frame_kill(f);
-		kfree_skb(skb);
-		goto out;
+	}
+
+	if (!f) {
+		f = stt_frame_create(t, sn, net, cb, hash);
+		if (!f) {
+			stt_net_stat_inc(sn, STT_NET_REASM_MEM_DROPS);
+			kfree_skb(skb);
+			goto out;
+		}
 	}
 
 	switch (stt_frame_insert(f, skb)) {
@@ -305,18 +343,24 @@ struct sk_buff *stt_reasm_add(struct stt_net *sn, const struct net *net,
 		goto out;
 	case STT_OVERLAP:
 		stt_net_stat_inc(sn, STT_NET_REASM_OVERLAPS);
-		stt_frame_kill(f);
-		kfree_skb(skb);
-		goto out;
+		goto kill;
 	case STT_INSERTED:
 		break;
 	}
 
 	if (f->rcvd == f->frame_len) {
+		stt_net_stat_inc(sn, STT_NET_REASM_FRAMES);
 		done = stt_frame_build(f);
 		f->segs = NULL;
 		stt_frame_kill(f);
 	}
+	goto out;
+
+kill:
+	/* The frame dies whole, with the segment that killed it. */
+	stt_net_stat_inc(sn, STT_NET_REASM_DROPPED_SEGS);
+	stt_frame_kill(f);
+	kfree_skb(skb);
 out:
 	spin_unlock(&t->lock);
 	local_bh_enable();
@@ -340,10 +384,11 @@ void stt_reasm_flush_net(const struct net *net)
 	}
 }
 
+/* Drop a segment, or a whole frame of @segs segments, for reason @why. */
 static void stt_rx_drop(struct stt_net *sn, struct sk_buff *skb,
-			enum stt_net_stat why)
+			enum stt_net_stat why, unsigned int segs)
 {
-	stt_net_stat_inc(sn, why);
+	stt_net_stat_add(sn, why, segs);
 	kfree_skb(skb);
 }
 
@@ -357,23 +402,30 @@ static void stt_deliver(struct stt_net *sn, struct sk_buff *skb,
 	struct stt_dev *stt;
 	struct stthdr sh;
 
+	int err;
+
+	/* The frame length was checked against this on every segment. */
 	if (!pskb_may_pull(skb, STT_HDR_LEN + ETH_HLEN))
-		return stt_rx_drop(sn, skb, STT_NET_RX_BAD_HEADER);
+		return stt_rx_drop(sn, skb, STT_NET_RX_SHORT_FRAME, nr_skbs);
 	memcpy(&sh, skb->data, sizeof(sh));
 	if (sh.version != STT_VERSION)
-		return stt_rx_drop(sn, skb, STT_NET_RX_BAD_HEADER);
+		return stt_rx_drop(sn, skb, STT_NET_RX_BAD_VERSION, nr_skbs);
 
 	stt = stt_lookup_dev(sn, cb->saddr, cb->daddr, cb->dport,
 			     be64_to_cpu(sh.context_id));
 	if (!stt)
-		return stt_rx_drop(sn, skb, STT_NET_RX_NO_DEVICE);
+		return stt_rx_drop(sn, skb, STT_NET_RX_NO_DEVICE, nr_skbs);
 	dev = stt->dev;
 
 	__skb_pull(skb, STT_HDR_LEN);
 	skb->protocol = eth_type_trans(skb, dev);
 	skb_reset_network_header(skb);
-	if (stt_tso_restore(skb, &sh)) {
+	err = stt_tso_restore(skb, &sh);
+	if (err) {
 		DEV_STATS_INC(dev, rx_errors);
+		stt_dev_stat_add(stt, err == -ERANGE ? STT_DEV_RX_BAD_L4_OFFSET :
+						       STT_DEV_RX_BAD_OFFLOAD,
+				 nr_skbs);
 		kfree_skb(skb);
 		return;
 	}
@@ -419,10 +471,11 @@ static void stt_rcv(struct stt_net *sn, const struct net *net,
 	const struct tcphdr *th;
 	u32 seq;
 
-	stt_net_stat_inc(sn, STT_NET_RX_SEGMENTS);
 	skb = stt_rx_unshare(skb);
-	if (!skb)
+	if (!skb) {
+		stt_net_stat_inc(sn, STT_NET_RX_NOMEM);
 		return;
+	}
 
 	iph = ip_hdr(skb);
 	cb.saddr = iph->saddr;
@@ -432,11 +485,11 @@ static void stt_rcv(struct stt_net *sn, const struct net *net,
 	/* TCP will not see this segment: the outer checksum is ours to check. */
 	if (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo) ||
 	    skb_checksum_complete(skb))
-		return stt_rx_drop(sn, skb, STT_NET_RX_CSUM_ERRORS);
+		return stt_rx_drop(sn, skb, STT_NET_RX_CSUM_ERRORS, 1);
 
 	th = tcp_hdr(skb);
 	if (th->doff != sizeof(*th) / 4)
-		return stt_rx_drop(sn, skb, STT_NET_RX_BAD_HEADER);
+		return stt_rx_drop(sn, skb, STT_NET_RX_TCP_OPTIONS, 1);
 	seq = ntohl(th->seq);
 	cb.frame_len = seq >> 16;
 	cb.offset = seq & 0xffff;
@@ -446,9 +499,12 @@ static void stt_rcv(struct stt_net *sn, const struct net *net,
 	cb.nr_skbs = 1;
 	__skb_pull(skb, sizeof(*th));
 
-	if (!skb->len || cb.frame_len < STT_HDR_LEN + ETH_HLEN ||
-	    cb.offset + skb->len > cb.frame_len)
-		return stt_rx_drop(sn, skb, STT_NET_RX_BAD_HEADER);
+	if (!skb->len)
+		return stt_rx_drop(sn, skb, STT_NET_RX_ZERO_LEN, 1);
+	if (cb.frame_len < STT_HDR_LEN + ETH_HLEN)
+		return stt_rx_drop(sn, skb, STT_NET_RX_SHORT_FRAME, 1);
+	if (cb.offset + skb->len > cb.frame_len)
+		return stt_rx_drop(sn, skb, STT_NET_RX_SEG_OVERRUN, 1);
 
 	/*
 	 * The LOCAL_IN dst is not refcounted and must not outlive this call
@@ -477,14 +533,20 @@ static unsigned int stt_nf_local_in(void *priv, struct sk_buff *skb,
 
 	if (ip_hdr(skb)->protocol != IPPROTO_TCP)
 		return NF_ACCEPT;
+	/* The ports first: a truncated header to an STT port is ours. */
 	thoff = ip_hdrlen(skb);
-	if (!pskb_may_pull(skb, thoff + sizeof(*th)))
+	if (!pskb_may_pull(skb, thoff + 2 * sizeof(__be16)))
 		return NF_ACCEPT;
 	th = (const struct tcphdr *)(skb->data + thoff);
 	sn = stt_pernet(state->net);
 	if (!stt_port_in_use(sn, th->dest))
 		return NF_ACCEPT;
 
+	stt_net_stat_inc(sn, STT_NET_RX_SEGMENTS);
+	if (!pskb_may_pull(skb, thoff + sizeof(*th))) {
+		stt_rx_drop(sn, skb, STT_NET_RX_TRUNCATED, 1);
+		return NF_STOLEN;
+	}
 	stt_rcv(sn, state->net, skb);
 	return NF_STOLEN;
 }

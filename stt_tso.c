@@ -147,6 +147,8 @@ int stt_tso_prepare(struct sk_buff *skb, struct stthdr *sh)
 /*
  * Rebuild the inner skb's offload state from the frame header.  @skb's data
  * starts right after the inner Ethernet header (eth_type_trans() done).
+ * Returns -ERANGE when the L4 offset points outside the frame, -EINVAL for
+ * other metadata that cannot be trusted.
  */
 int stt_tso_restore(struct sk_buff *skb, const struct stthdr *sh)
 {
@@ -169,15 +171,16 @@ int stt_tso_restore(struct sk_buff *skb, const struct stthdr *sh)
 		unsigned int start, hdrlen, mss = ntohs(sh->mss);
 		const struct tcphdr *th;
 
+		/* -ERANGE: the L4 header is not inside the frame. */
 		if (sh->l4_offset < ETH_HLEN)
-			return -EINVAL;
+			return -ERANGE;
 		start = sh->l4_offset - ETH_HLEN;
 		hdrlen = start + (tcp ? sizeof(struct tcphdr) :
 					sizeof(struct udphdr));
 		if (!pskb_may_pull(skb, hdrlen))
-			return -EINVAL;
+			return -ERANGE;
 		if (!skb_partial_csum_set(skb, start, off))
-			return -EINVAL;
+			return -ERANGE;
 
 		/* An MSS is only meaningful for TCP larger than one MSS. */
 		if (!tcp || !mss)

@@ -58,6 +58,8 @@ enum stt_dev_stat {
 	STT_DEV_RX_FASTPATH,
 	STT_DEV_RX_REASM,
 	STT_DEV_RX_SKBS,
+	STT_DEV_RX_BAD_L4_OFFSET,	/* segments */
+	STT_DEV_RX_BAD_OFFLOAD,		/* segments */
 	STT_DEV_TX_FRAMES,
 	STT_DEV_TX_GSO,
 	STT_DEV_TX_SW_SEGMENTED,
@@ -65,28 +67,52 @@ enum stt_dev_stat {
 	STT_DEV_STATS_NUM
 };
 
-/* /proc/net/stt: per-netns counters, for drops before a device is known. */
+/*
+ * /proc/net/stt: per-netns counters, for what happens before a frame has a
+ * device.  Drops count outer skbs ("segments"), so that rx_segments equals
+ * the segments delivered (rx_skbs of every device) plus the segments dropped
+ * plus the segments still held; frame events (timeouts, evictions, killed
+ * frames) count frames, and reasm_dropped_segs counts their segments.
+ */
 enum stt_net_stat {
 	STT_NET_RX_SEGMENTS,
-	STT_NET_RX_NO_DEVICE,
-	STT_NET_RX_BAD_HEADER,
+	STT_NET_RX_NOMEM,
+	STT_NET_RX_TRUNCATED,
+	STT_NET_RX_TCP_OPTIONS,
 	STT_NET_RX_CSUM_ERRORS,
+	STT_NET_RX_ZERO_LEN,
+	STT_NET_RX_SEG_OVERRUN,
+	STT_NET_RX_SHORT_FRAME,
+	STT_NET_RX_BAD_VERSION,
+	STT_NET_RX_NO_DEVICE,
+	STT_NET_REASM_FRAMES,
 	STT_NET_REASM_TIMEOUTS,
 	STT_NET_REASM_EVICTIONS,
+	STT_NET_REASM_LEN_MISMATCH,
 	STT_NET_REASM_OVERLAPS,
 	STT_NET_REASM_DUPLICATES,
+	STT_NET_REASM_MEM_DROPS,
+	STT_NET_REASM_DROPPED_SEGS,
 	STT_NET_STATS_NUM
 };
 
-#define STT_STATS_MAX		8
-
-static_assert((int)STT_DEV_STATS_NUM <= STT_STATS_MAX);
-static_assert((int)STT_NET_STATS_NUM <= STT_STATS_MAX);
-
 /* Per-CPU counters; summed over CPUs when read. */
-struct stt_stats {
-	unsigned long	cnt[STT_STATS_MAX];
+struct stt_dev_stats {
+	unsigned long	cnt[STT_DEV_STATS_NUM];
 };
+
+struct stt_net_stats {
+	unsigned long	cnt[STT_NET_STATS_NUM];
+};
+
+#define stt_stats_sum(pcpu, idx) ({					\
+	unsigned long __sum = 0;					\
+	int __cpu;							\
+									\
+	for_each_possible_cpu(__cpu)					\
+		__sum += per_cpu_ptr(pcpu, __cpu)->cnt[idx];		\
+	__sum;								\
+})
 
 struct stt_config {
 	__be32	remote;
@@ -107,7 +133,7 @@ struct stt_dev {
 	struct stt_config	cfg;
 	struct dst_cache	dst_cache;
 	struct gro_cells	gro_cells;
-	struct stt_stats __percpu *xstats;
+	struct stt_dev_stats __percpu *xstats;
 };
 
 #define STT_HASH_BITS		8
@@ -125,8 +151,19 @@ struct stt_net {
 	struct hlist_head	ports;		/* ports with a device, RCU */
 	unsigned int		nr_devs;	/* devices using this underlay */
 	atomic_long_t		reasm_mem;	/* truesize held in reassembly */
-	struct stt_stats __percpu *stats;
+	struct stt_net_stats __percpu *stats;
+	/* net.stt.* sysctls */
+	unsigned long		reasm_high_thresh;
+	unsigned long		reasm_low_thresh;
+	unsigned int		reasm_timeout_ms;
+	struct ctl_table_header	*sysctl_hdr;
 };
+
+/* Defaults, justified in the README. */
+#define STT_REASM_HIGH_THRESH	(32UL << 20)
+#define STT_REASM_LOW_THRESH	(24UL << 20)
+#define STT_REASM_TIMEOUT_MS	100
+#define STT_REASM_TIMEOUT_MAX_MS 60000
 
 /*
  * Outer metadata of one received segment, kept in skb->cb from the
@@ -161,7 +198,11 @@ static inline void stt_net_stat_inc(struct stt_net *sn, enum stt_net_stat s)
 	this_cpu_inc(sn->stats->cnt[s]);
 }
 
-unsigned long stt_stats_sum(struct stt_stats __percpu *stats, int idx);
+static inline void stt_net_stat_add(struct stt_net *sn, enum stt_net_stat s,
+				    unsigned long v)
+{
+	this_cpu_add(sn->stats->cnt[s], v);
+}
 
 /* stt_main.c */
 struct stt_net *stt_pernet(const struct net *net);

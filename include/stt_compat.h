@@ -10,6 +10,7 @@
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/timer.h>
+#include <net/net_namespace.h>
 
 #ifdef STT_HAVE_NET_GSO_H	/* set by Kbuild */
 #include <net/gso.h>		/* 6.5+: skb_gso_segment() moved here */
@@ -27,6 +28,22 @@ static inline void stt_set_lltx(struct net_device *dev)
 	dev->features |= NETIF_F_LLTX;
 #else
 	dev->lltx = true;
+#endif
+}
+
+/*
+ * 6.5 made register_net_sysctl() a macro over register_net_sysctl_sz(),
+ * which takes the entry count and no sentinel; 6.1 needs the sentinel.
+ * Tables are allocated with @n + 1 entries, the last one zeroed.
+ */
+static inline struct ctl_table_header *
+stt_register_net_sysctl(struct net *net, const char *path,
+			struct ctl_table *table, size_t n)
+{
+#ifdef register_net_sysctl
+	return register_net_sysctl_sz(net, path, table, n);
+#else
+	return register_net_sysctl(net, path, table);	/* sentinel at [n] */
 #endif
 }
 

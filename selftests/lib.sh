@@ -524,6 +524,13 @@ for d in ("rx", "tx"):
 '
 }
 
+# Counters that must not move on a clean underlay: malformed or corrupted
+# segments, and frames killed for inconsistency.  (Timeouts may: veth in
+# NAPI mode drops segments when its ring is full.)
+export STT_ERROR_COUNTERS="proc.rx_truncated proc.rx_tcp_options proc.rx_csum_errors
+proc.rx_zero_len proc.rx_seg_overrun proc.rx_short_frame proc.rx_bad_version
+proc.reasm_len_mismatch proc.reasm_overlaps rx_bad_l4_offset rx_bad_offload"
+
 # stt_snap NS DEV FILE: save the counters.
 stt_snap() { stt_counters "$1" "$2" >"$3"; }
 
@@ -667,4 +674,232 @@ stt_decode_table()
 		-e stt.stream_id -e stt.dport -e stt.pkt_len -e stt.seg_off \
 		-e stt.pkt_id -e stt.tcp.flags -e stt.version -e stt.flags \
 		-e stt.l4offset -e stt.mss -e stt.context_id "$@"
+}
+
+###########################################################################
+# Reassembly: /proc/net/stt, the segment identity, crafted segments,
+# sha256-checked transfers
+###########################################################################
+
+STT_CRAFT=${STT_CRAFT:-$STT_REPO/tools/stt-craft}
+# Run through "ip netns exec", which cannot run the stt_python function.
+STT_PY=/usr/bin/python3
+[ -x "$STT_PY" ] || STT_PY=$(command -v python3)
+
+# stt_require_craft: skip (exit 4) unless tools/stt-craft is built.
+stt_require_craft()
+{
+	[ -x "$STT_CRAFT" ] ||
+		ktap_skip_all "tools/stt-craft not built (make tools): $STT_CRAFT"
+}
+
+# stt_craft NS [stt-craft args]: crafted segments from netns NS.
+stt_craft() { nsx "$1" "$STT_CRAFT" "${@:2}"; }
+
+# stt_proc_val NS NAME: one /proc/net/stt counter of NS ("" if absent).
+stt_proc_val()
+{
+	nsx "$1" awk -v n="$2" '$1 == n { print $2; exit }' /proc/net/stt \
+		2>/dev/null
+}
+
+# stt_sysctl NS NAME [VALUE]: read (or set) net.stt.NAME in NS.
+stt_sysctl()
+{
+	if [ $# -gt 2 ]; then
+		nsx "$1" sysctl -qw "net.stt.$2=$3" >/dev/null
+	else
+		nsx "$1" sysctl -n "net.stt.$2" 2>/dev/null
+	fi
+}
+
+# stt_reasm_idle NS: nothing held in NS's reassembly table.
+stt_reasm_idle() { [ "$(stt_proc_val "$1" reasm_bytes)" = 0 ]; }
+
+# stt_wait_reasm_idle NS [SECS]: wait for reasm_bytes == 0 (default: the
+# netns's reassembly timeout plus 10 s).
+stt_wait_reasm_idle()
+{
+	local ns=$1 secs=${2:-} ms
+
+	if [ -z "$secs" ]; then
+		ms=$(stt_sysctl "$ns" reasm_timeout_ms)
+		secs=$(((${ms:-1000} + 999) / 1000 + 10))
+	fi
+	stt_wait_for "$secs" stt_reasm_idle "$ns"
+}
+
+# _stt_identity_once NS: print the identity's terms as "name value" lines.
+_stt_identity_once()
+{
+	local ns=$1 dev
+
+	nsx "$ns" cat /proc/net/stt 2>/dev/null |
+		awk 'NF == 2 && $2 ~ /^-?[0-9]+$/ { print "proc." $1, $2 }'
+	for dev in $(ip -n "$ns" -o link show type stt 2>/dev/null |
+		awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
+		nsx "$ns" ethtool -S "$dev" 2>/dev/null | awk -v d="$dev" -F: '
+			NF == 2 { gsub(/ /, "", $1); gsub(/ /, "", $2)
+				  print d "." $1, $2 }'
+	done
+	nsx "$ns" awk '$1 == "rx_segments" { print "proc.rx_segments2", $2 }' \
+		/proc/net/stt 2>/dev/null
+}
+
+# The drop counters of /proc/net/stt that take part in the identity.
+STT_IDENTITY_DROPS="rx_nomem rx_truncated rx_tcp_options rx_csum_errors
+rx_zero_len rx_seg_overrun rx_short_frame rx_bad_version rx_no_device
+reasm_duplicates reasm_mem_drops reasm_dropped_segs"
+
+# stt_check_identity NS: at a quiescent moment (after the reassembly
+# timeout, reasm_bytes == 0), every outer skb the hook took in NS is
+# accounted for exactly once:
+#   rx_segments == sum over NS's stt devices of (rx_skbs + rx_bad_l4_offset
+#                  + rx_bad_offload) + every drop counter of /proc/net/stt
+#                  + reasm_duplicates + reasm_mem_drops + reasm_dropped_segs
+# Prints the terms; returns 1 if the sides differ, reasm_bytes stays
+# non-zero or a counter is missing.  Retries while segments still arrive.
+stt_check_identity()
+{
+	local ns=$1 f out
+
+	stt_tmpdir f || return 1
+	f=$f/identity
+	if ! stt_wait_reasm_idle "$ns"; then
+		ktap_info "identity $ns: reasm_bytes still $(stt_proc_val "$ns" reasm_bytes)"
+		return 1
+	fi
+	for _ in 1 2 3 4 5; do
+		_stt_identity_once "$ns" >"$f"
+		[ "$(stt_val "$f" proc.rx_segments)" = \
+			"$(stt_val "$f" proc.rx_segments2)" ] &&
+			[ "$(stt_val "$f" proc.reasm_bytes)" = 0 ] && break
+		sleep 1
+	done
+	out=$(awk -v drops="$STT_IDENTITY_DROPS" '
+		{ v[$1] = $2 }
+		$1 ~ /\.rx_skbs$/ { dev[substr($1, 1, length($1) - 8)] = 1 }
+		END {
+			if (!("proc.rx_segments" in v)) { print "missing proc.rx_segments"; exit 1 }
+			rhs = 0; terms = ""; miss = ""
+			for (d in dev) {
+				split("rx_skbs rx_bad_l4_offset rx_bad_offload", n, " ")
+				for (i = 1; i <= 3; i++) {
+					k = d "." n[i]
+					if (!(k in v)) { miss = miss " " k; continue }
+					rhs += v[k]; terms = terms sprintf(" %s=%s", k, v[k])
+				}
+			}
+			m = split(drops, n, /[ \n]+/)
+			for (i = 1; i <= m; i++) {
+				if (n[i] == "") continue
+				k = "proc." n[i]
+				if (!(k in v)) { miss = miss " " k; continue }
+				rhs += v[k]
+				if (v[k] != 0) terms = terms sprintf(" %s=%s", n[i], v[k])
+			}
+			printf "rx_segments=%s %s sum=%d:%s\n", v["proc.rx_segments"],
+				(v["proc.rx_segments"] == rhs ? "==" : "!="), rhs, terms
+			if (miss != "") { print "missing counters:" miss; exit 1 }
+			if (v["proc.reasm_bytes"] != 0) { print "reasm_bytes=" v["proc.reasm_bytes"]; exit 1 }
+			exit (v["proc.rx_segments"] == rhs ? 0 : 1)
+		}' "$f")
+	local rc=$?
+
+	ktap_info "identity in ${ns%-*}: $out"
+	return "$rc"
+}
+
+# stt_make_file PATH MIB: MIB MiB of random data.
+stt_make_file()
+{
+	head -c "$(($2 << 20))" /dev/urandom >"$1"
+}
+
+# stt_xfer SRV_NS SRV_IP CLI_NS FILE [PORT [TIMEOUT]]: send FILE from
+# CLI_NS to SRV_IP:PORT over TCP, compare the receiver's sha256 with the
+# file's.  Prints "SECS" (the sender's time) and returns 0 on a match;
+# prints why and returns 1 otherwise.
+STT_XFER_PORT=5301
+stt_xfer()
+{
+	local sns=$1 sip=$2 cns=$3 file=$4 port=${5:-$STT_XFER_PORT}
+	local tmo=${6:-300} d spid want got sout cout rc=0
+
+	stt_tmpdir d || return 1
+	# The file's hash, computed once.
+	[ -s "$file.sha256" ] || sha256sum "$file" | awk '{ print $1 }' >"$file.sha256"
+	want=$(cat "$file.sha256")
+	nsx "$sns" timeout $((tmo + 30)) "$STT_PY" "$STT_SELFTESTS/stt_xfer.py" \
+		recv "$sip" "$port" "$tmo" >"$d/recv" 2>&1 &
+	spid=$!
+	stt_track_pid "$spid"
+	if ! stt_wait_for 10 _stt_port_listening "$sns" "$port"; then
+		ktap_info "stt_xfer: receiver did not start: $(cat "$d/recv")" >&2
+		return 1
+	fi
+	cout=$(nsx "$cns" timeout $((tmo + 10)) "$STT_PY" \
+		"$STT_SELFTESTS/stt_xfer.py" send "$sip" "$port" "$file" "$tmo" 2>&1) ||
+		rc=1
+	wait "$spid" || rc=1
+	sout=$(cat "$d/recv")
+	got=$(sed -n 's/.*sha256=\([0-9a-f]*\).*/\1/p' <<<"$sout")
+	if [ "$rc" != 0 ] || [ "$got" != "$want" ]; then
+		{
+			ktap_info "stt_xfer $file -> $sip:$port failed"
+			ktap_info "sender: $cout"
+			ktap_info "receiver: $sout"
+			ktap_info "sent sha256 $want, $(stat -c %s "$file") bytes"
+		} >&2
+		return 1
+	fi
+	sed -n 's/.*secs=\([0-9.]*\).*/\1/p' <<<"$cout"
+}
+
+_stt_port_listening()
+{
+	nsx "$1" ss -Hltn "sport = :$2" 2>/dev/null | grep -q .
+}
+
+# stt_stream_start SRV_NS SRV_IP CLI_NS [MBIT [PORT]]: a TCP stream from
+# CLI_NS to SRV_IP that runs, at no more than MBIT Mbit/s (0: no limit),
+# until stt_stream_stop.
+STT_STREAM_DIR=""
+stt_stream_start()
+{
+	local sns=$1 sip=$2 cns=$3 mbit=${4:-0} port=${5:-5302}
+
+	stt_tmpdir STT_STREAM_DIR || return 1
+	nsx "$sns" "$STT_PY" "$STT_SELFTESTS/stt_xfer.py" recv "$sip" "$port" 60 \
+		>"$STT_STREAM_DIR/recv" 2>&1 &
+	STT_STREAM_RPID=$!
+	stt_track_pid "$STT_STREAM_RPID"
+	stt_wait_for 10 _stt_port_listening "$sns" "$port" || return 1
+	nsx "$cns" "$STT_PY" "$STT_SELFTESTS/stt_xfer.py" stream "$sip" "$port" \
+		"$STT_STREAM_DIR/stop" "$mbit" >"$STT_STREAM_DIR/send" 2>&1 &
+	STT_STREAM_SPID=$!
+	stt_track_pid "$STT_STREAM_SPID"
+}
+
+# stt_stream_stop: stop the stream; the receiver must have got exactly
+# what was sent (bytes and sha256).  Prints "BYTES SECS".
+stt_stream_stop()
+{
+	local d=$STT_STREAM_DIR rc=0 sent got
+
+	[ -n "$d" ] || return 1
+	touch "$d/stop"
+	wait "$STT_STREAM_SPID" || rc=1
+	wait "$STT_STREAM_RPID" || rc=1
+	sent=$(sed -n 's/.*bytes=\([0-9]*\) sha256=\([0-9a-f]*\).*/\1 \2/p' "$d/send")
+	got=$(sed -n 's/.*bytes=\([0-9]*\) sha256=\([0-9a-f]*\).*/\1 \2/p' "$d/recv")
+	if [ "$rc" != 0 ] || [ -z "$sent" ] || [ "$sent" != "$got" ] ||
+		[ "${sent%% *}" = 0 ]; then
+		{
+			ktap_info "stream: sender: $(cat "$d/send")"
+			ktap_info "stream: receiver: $(cat "$d/recv")"
+		} >&2
+		return 1
+	fi
+	sed -n 's/.*bytes=\([0-9]*\) .*secs=\([0-9.]*\).*/\1 \2/p' "$d/send"
 }

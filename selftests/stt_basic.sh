@@ -83,10 +83,12 @@ check_counters()
 		{ ktap_info "B received fewer than 95% of A's frames"; return 1; }
 	[ "$rxskb" -ge "$rx" ] ||
 		{ ktap_info "rx_skbs < rx_frames"; return 1; }
-	for n in link.rx_errors proc.rx_bad_header proc.rx_csum_errors \
-		proc.reasm_overlaps; do
+	for n in link.rx_errors $STT_ERROR_COUNTERS; do
 		v=$(stt_delta "$b0" "$b1" "$n")
-		if [ -n "$v" ] && [ "$v" -ne 0 ]; then
+		if [ -z "$v" ]; then
+			ktap_info "B has no counter $n"
+			errs=1
+		elif [ "$v" -ne 0 ]; then
 			ktap_info "B $n +$v"
 			errs=1
 		fi

@@ -122,10 +122,13 @@ run_cell()
 	D_REASM=$(stt_delta "$TMP/$name.b0" "$TMP/$name.b1" rx_reasm_frames)
 	D_SKBS=$(stt_delta "$TMP/$name.b0" "$TMP/$name.b1" rx_skbs)
 	D_ERR=0
-	for n in proc.rx_bad_header proc.rx_csum_errors proc.reasm_overlaps \
-		link.rx_errors; do
-		n=$(stt_delta "$TMP/$name.b0" "$TMP/$name.b1" "$n")
-		D_ERR=$((D_ERR + ${n:-0}))
+	for n in $STT_ERROR_COUNTERS link.rx_errors; do
+		v=$(stt_delta "$TMP/$name.b0" "$TMP/$name.b1" "$n")
+		if [ -z "$v" ]; then
+			ktap_info "$name: B has no counter $n"
+			v=1
+		fi
+		D_ERR=$((D_ERR + v))
 	done
 	ktap_info "$name: A tx_frames +$D_TX (gso +$D_TXGSO), $UL_A skbs +$D_WIRE;" \
 		"B rx_frames +$D_RX = fastpath +$D_FAST + reasm +$D_REASM, rx_skbs +$D_SKBS, errors +$D_ERR"
