@@ -28,9 +28,9 @@ else
 endif
 KVERS ?= $(INSTALLED_KVERS)
 
-.PHONY: all modules plugin check demo install clean bench lint
+.PHONY: all modules plugin tools check demo install clean bench lint
 
-all: modules plugin
+all: modules plugin tools
 
 ifneq ($(KDIR),)
 modules:
@@ -55,7 +55,12 @@ build/%/stt.ko: $(SRCS)
 plugin:
 	$(MAKE) -C tools/iproute2
 
-check: plugin
+# Test tools that run on the host's / inside the VM.
+tools: tools/stt-craft
+tools/stt-craft: tools/stt-craft.c
+	$(CC) -Wall -Wextra -O2 -o $@ $<
+
+check: plugin tools
 	@KVERS="$(KVERS)" tools/check.sh
 
 DEMO_KVER = $(firstword $(KVER) $(lastword $(KVERS)))
@@ -84,4 +89,5 @@ install: all
 
 clean:
 	rm -rf build *.o *.ko *.mod *.mod.c *.mod.o .*.cmd modules.order Module.symvers
+	rm -f tools/stt-craft
 	$(MAKE) -C tools/iproute2 clean

@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stt-craft: send hand-made STT segments over a raw IPv4 socket.
+ *
+ * Every malformed class the receiver must drop and count, valid frames cut
+ * into arbitrary segments (in order, reversed, split across invocations),
+ * and floods of first segments.  The inner frame of a valid STT frame is an
+ * Ethernet broadcast of EtherType 0x88b5 (local experimental), which the
+ * receiving stack counts and drops harmlessly.
+ *
+ *   stt-craft -s SRC -d DST [-k KEY] [-p DPORT] [-P SPORT] [-n COUNT]
+ *             [-l FRAMELEN] [-m SEGLEN] [-i ID] [-o FIRST:LAST] CASE
+ *
+ * CASE is one of the names in stt_cases[] below ("stt-craft -h" lists them).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STT_HLEN	18
+#define ETH_HLEN	14
+#define TCP_HLEN	20
+#define MAX_FRAME	65495
+
+struct opts {
+	struct in_addr	src, dst;
+	uint64_t	key;
+	uint16_t	dport, sport;
+	unsigned long	count;
+	unsigned int	frame_len;	/* whole STT frame, header included */
+	unsigned int	seg_len;
+	uint32_t	id;
+	int		have_id;
+	unsigned int	first_seg, last_seg;	/* -o: send only these */
+};
+
+static int sock_fd;
+static uint8_t frame[MAX_FRAME];
+static unsigned long sent;
+
+static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len > 1) {
+		sum += (uint32_t)p[0] << 8 | p[1];
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		sum += (uint32_t)p[0] << 8;
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* One raw segment: IPv4 + TCP-like header (+ optional options) + payload. */
+static void send_segment(const struct opts *o, uint32_t seq, uint32_t ack,
+			 uint8_t flags, const uint8_t *data, size_t len,
+			 unsigned int doff, int bad_csum)
+{
+	uint8_t pkt[20 + 60 + MAX_FRAME];
+	size_t thlen = doff * 4, tot = 20 + thlen + len;
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = o->dst };
+	uint8_t *ip = pkt, *th = pkt + 20;
+	uint32_t sum;
+	uint16_t c;
+
+	memset(pkt, 0, 20 + thlen);
+	ip[0] = 0x45;
+	ip[2] = tot >> 8;
+	ip[3] = tot & 0xff;
+	ip[8] = 64;
+	ip[9] = IPPROTO_TCP;
+	memcpy(ip + 12, &o->src, 4);
+	memcpy(ip + 16, &o->dst, 4);
+
+	th[0] = o->sport >> 8;
+	th[1] = o->sport & 0xff;
+	th[2] = o->dport >> 8;
+	th[3] = o->dport & 0xff;
+	th[4] = seq >> 24; th[5] = seq >> 16; th[6] = seq >> 8; th[7] = seq;
+	th[8] = ack >> 24; th[9] = ack >> 16; th[10] = ack >> 8; th[11] = ack;
+	th[12] = doff << 4;
+	th[13] = flags;
+	if (thlen > TCP_HLEN)
+		memset(th + TCP_HLEN, 1, thlen - TCP_HLEN);	/* NOPs */
+	memcpy(th + thlen, data, len);
+
+	/* Pseudo-header + TCP header + payload. */
+	sum = csum_add(0, ip + 12, 8);
+	sum += IPPROTO_TCP + thlen + len;
+	sum = csum_add(sum, th, thlen + len);
+	c = csum_fold(sum);
+	if (bad_csum)
+		c ^= 0x5a5a;
+	th[16] = c >> 8;
+	th[17] = c & 0xff;
+
+	if (sendto(sock_fd, pkt, tot, 0, (struct sockaddr *)&sin,
+		   sizeof(sin)) < 0) {
+		perror("sendto");
+		exit(1);
+	}
+	sent++;
+}
+
+#define F_ACK	0x10
+#define F_PSH	0x08
+
+/* A valid STT frame of @len bytes into frame[]: header + inner Ethernet. */
+static void build_frame(const struct opts *o, unsigned int len)
+{
+	uint64_t key = o->key;
+	int i;
+
+	memset(frame, 0, len);
+	/* version 0, flags 0, l4 offset 0, reserved, mss 0, vlan 0 */
+	for (i = 0; i < 8; i++)
+		frame[8 + i] = key >> (56 - 8 * i);
+	/* inner Ethernet: broadcast, locally administered source, 0x88b5 */
+	memset(frame + STT_HLEN, 0xff, 6);
+	memcpy(frame + STT_HLEN + 6, "\x02\x00\x5e\x10\x00\x01", 6);
+	frame[STT_HLEN + 12] = 0x88;
+	frame[STT_HLEN + 13] = 0xb5;
+	for (i = STT_HLEN + ETH_HLEN; i < (int)len; i++)
+		frame[i] = (uint8_t)i;
+}
+
+static uint32_t next_id(const struct opts *o, unsigned long n)
+{
+	static uint32_t base;
+
+	if (o->have_id)
+		return o->id + n;
+	if (!base)
+		base = (uint32_t)time(NULL) * 2654435761u ^ (uint32_t)getpid();
+	return base + n;
+}
+
+/*
+ * Send @len bytes of frame[] as segments of o->seg_len, all with frame ID
+ * @id, optionally only segments first..last, optionally in reverse.
+ */
+static void send_frame(const struct opts *o, unsigned int len, uint32_t id,
+		       int reverse)
+{
+	unsigned int nseg = (len + o->seg_len - 1) / o->seg_len, i, k;
+
+	for (k = 0; k < nseg; k++) {
+		unsigned int off, l;
+
+		i = reverse ? nseg - 1 - k : k;
+		if (i < o->first_seg || i > o->last_seg)
+			continue;
+		off = i * o->seg_len;
+		l = len - off < o->seg_len ? len - off : o->seg_len;
+		send_segment(o, (uint32_t)len << 16 | off, id,
+			     F_ACK | (i == nseg - 1 ? F_PSH : 0),
+			     frame + off, l, 5, 0);
+	}
+}
+
+typedef void (*case_fn)(struct opts *o);
+
+static void c_good(struct opts *o)
+{
+	unsigned long n;
+
+	build_frame(o, o->frame_len);
+	for (n = 0; n < o->count; n++)
+		send_frame(o, o->frame_len, next_id(o, n), 0);
+}
+
+static void c_reverse(struct opts *o)
+{
+	unsigned long n;
+
+	build_frame(o, o->frame_len);
+	for (n = 0; n < o->count; n++)
+		send_frame(o, o->frame_len, next_id(o, n), 1);
+}
+
+/* Frame shorter than an STT header + Ethernet header. */
+static void c_short_frame(struct opts *o)
+{
+	unsigned long n;
+
+	build_frame(o, STT_HLEN);
+	for (n = 0; n < o->count; n++)
+		send_segment(o, (uint32_t)STT_HLEN << 16, next_id(o, n),
+			     F_ACK | F_PSH, frame, STT_HLEN, 5, 0);
+}
+
+/* A truncated TCP header: IP payload of 12 bytes. */
+static void c_trunc_tcp(struct opts *o)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = o->dst };
+	uint8_t pkt[32] = { 0x45, 0, 0, 32, 0, 0, 0, 0, 64, IPPROTO_TCP };
+	unsigned long n;
+
+	memcpy(pkt + 12, &o->src, 4);
+	memcpy(pkt + 16, &o->dst, 4);
+	pkt[20] = o->sport >> 8; pkt[21] = o->sport;
+	pkt[22] = o->dport >> 8; pkt[23] = o->dport;
+	for (n = 0; n < o->count; n++) {
+		if (sendto(sock_fd, pkt, sizeof(pkt), 0,
+			   (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+			perror("sendto");
+			exit(1);
+		}
+		sent++;
+	}
+}
+
+static void c_tcp_options(struct opts *o)
+{
+	unsigned long n;
+
+	build_frame(o, 200);
+	for (n = 0; n < o->count; n++)
+		send_segment(o, 200u << 16, next_id(o, n), F_ACK | F_PSH,
+			     frame, 200, 6, 0);
+}
+
+static void c_version(struct opts *o)
+{
+	unsigned long n;
+
+	build_frame(o, 200);
+	frame[0] = 1;
+	for (n = 0; n < o->count; n++)
+		send_segment(o, 200u << 16, next_id(o, n), F_ACK | F_PSH,
+			     frame, 200, 5, 0);
+}
+
+/* "Checksum partial" with an L4 offset past the end of the frame. */
+static void c_l4_beyond(struct opts *o)
+{
+	unsigned long n;
+
+	build_frame(o, 200);
+	frame[1] = 0x02 | 0x08;		/* partial, TCP */
+	frame[2] = 250;
+	for (n = 0; n < o->count; n++)
+		send_segment(o, 200u << 16, next_id(o, n), F_ACK | F_PSH,
+			     frame, 200, 5, 0);
+}
+
+/* Segment offset + length past the frame length. */
+static void c_overrun(struct opts *o)
+{
+	unsigned long n;
+
+	build_frame(o, 1000);
+	for (n = 0; n < o->count; n++)
+		send_segment(o, 1000u << 16 | 900, next_id(o, n), F_ACK,
+			     frame, 200, 5, 0);
+}
+
+static void c_zero_len(struct opts *o)
+{
+	unsigned long n;
+
+	for (n = 0; n < o->count; n++)
+		send_segment(o, 1000u << 16, next_id(o, n), F_ACK, frame, 0,
+			     5, 0);
+}
+
+/* Two segments of one frame ID that disagree on the frame length. */
+static void c_len_change(struct opts *o)
+{
+	unsigned long n;
+
+	build_frame(o, 3000);
+	for (n = 0; n < o->count; n++) {
+		uint32_t id = next_id(o, n);
+
+		send_segment(o, 3000u << 16, id, F_ACK, frame, 1000, 5, 0);
+		send_segment(o, 2999u << 16 | 1000, id, F_ACK, frame + 1000,
+			     1000, 5, 0);
+	}
+}
+
+/* Overlap that is not an exact duplicate: kills the frame. */
+static void c_overlap(struct opts *o)
+{
+	unsigned long n;
+
+	build_frame(o, 3000);
+	for (n = 0; n < o->count; n++) {
+		uint32_t id = next_id(o, n);
+
+		send_segment(o, 3000u << 16, id, F_ACK, frame, 1000, 5, 0);
+		send_segment(o, 3000u << 16 | 500, id, F_ACK, frame + 500,
+			     1000, 5, 0);
+	}
+}
+
+/*
+ * Exact duplicates inside a frame that then completes: segments 0, 0, 1, 2
+ * of 1000 bytes each (every segment fits a 1500-byte MTU).
+ */
+static void c_duplicate(struct opts *o)
+{
+	unsigned long n;
+
+	build_frame(o, 3000);
+	for (n = 0; n < o->count; n++) {
+		uint32_t id = next_id(o, n);
+
+		send_segment(o, 3000u << 16, id, F_ACK, frame, 1000, 5, 0);
+		send_segment(o, 3000u << 16, id, F_ACK, frame, 1000, 5, 0);
+		send_segment(o, 3000u << 16 | 1000, id, F_ACK, frame + 1000,
+			     1000, 5, 0);
+		send_segment(o, 3000u << 16 | 2000, id, F_ACK | F_PSH,
+			     frame + 2000, 1000, 5, 0);
+	}
+}
+
+static void c_bad_csum(struct opts *o)
+{
+	unsigned long n;
+
+	build_frame(o, 200);
+	for (n = 0; n < o->count; n++)
+		send_segment(o, 200u << 16, next_id(o, n), F_ACK | F_PSH,
+			     frame, 200, 5, 1);
+}
+
+/* First segments only, each of a distinct frame: held until timeout. */
+static void c_flood(struct opts *o)
+{
+	unsigned long n;
+
+	build_frame(o, o->frame_len);
+	for (n = 0; n < o->count; n++)
+		send_segment(o, o->frame_len << 16, next_id(o, n), F_ACK,
+			     frame, o->seg_len, 5, 0);
+}
+
+static const struct {
+	const char *name;
+	case_fn fn;
+	const char *help;
+} stt_cases[] = {
+	{ "good",	c_good,		"valid frames, in order" },
+	{ "reverse",	c_reverse,	"valid frames, segments in reverse" },
+	{ "short_frame", c_short_frame,	"frame length < STT + Ethernet header" },
+	{ "trunc_tcp",	c_trunc_tcp,	"truncated TCP header" },
+	{ "tcp_options", c_tcp_options,	"TCP data offset 6" },
+	{ "version",	c_version,	"STT version 1" },
+	{ "l4_beyond",	c_l4_beyond,	"checksum-partial L4 offset past the frame" },
+	{ "overrun",	c_overrun,	"offset + length > frame length" },
+	{ "zero_len",	c_zero_len,	"segment without payload" },
+	{ "len_change",	c_len_change,	"frame length changes within a frame" },
+	{ "overlap",	c_overlap,	"overlapping segments" },
+	{ "duplicate",	c_duplicate,	"exact duplicate segment, frame completes" },
+	{ "bad_csum",	c_bad_csum,	"outer TCP checksum wrong" },
+	{ "flood",	c_flood,	"first segments only, distinct frame IDs" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: stt-craft -s SRC -d DST [-k KEY] [-p DPORT] [-P SPORT] [-n COUNT]\n"
+		   "                 [-l FRAMELEN] [-m SEGLEN] [-i ID] [-o FIRST:LAST] CASE\n"
+		   "cases:\n");
+	for (i = 0; i < sizeof(stt_cases) / sizeof(stt_cases[0]); i++)
+		fprintf(f, "  %-12s %s\n", stt_cases[i].name, stt_cases[i].help);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {
+		.dport = 7471, .sport = 50000, .count = 1, .frame_len = 4000,
+		.seg_len = 1400, .last_seg = ~0u,
+	};
+	const char *name;
+	size_t i;
+	int c, one = 1;
+
+	while ((c = getopt(argc, argv, "s:d:k:p:P:n:l:m:i:o:h")) != -1) {
+		switch (c) {
+		case 's':
+			if (!inet_aton(optarg, &o.src))
+				goto bad;
+			break;
+		case 'd':
+			if (!inet_aton(optarg, &o.dst))
+				goto bad;
+			break;
+		case 'k':
+			o.key = strtoull(optarg, NULL, 0);
+			break;
+		case 'p':
+			o.dport = strtoul(optarg, NULL, 0);
+			break;
+		case 'P':
+			o.sport = strtoul(optarg, NULL, 0);
+			break;
+		case 'n':
+			o.count = strtoul(optarg, NULL, 0);
+			break;
+		case 'l':
+			o.frame_len = strtoul(optarg, NULL, 0);
+			break;
+		case 'm':
+			o.seg_len = strtoul(optarg, NULL, 0);
+			break;
+		case 'i':
+			o.id = strtoul(optarg, NULL, 0);
+			o.have_id = 1;
+			break;
+		case 'o':
+			if (sscanf(optarg, "%u:%u", &o.first_seg,
+				   &o.last_seg) != 2)
+				goto bad;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			goto bad;
+		}
+	}
+	if (optind != argc - 1 || !o.src.s_addr || !o.dst.s_addr ||
+	    o.frame_len < STT_HLEN + ETH_HLEN || o.frame_len > MAX_FRAME ||
+	    !o.seg_len || o.seg_len > o.frame_len)
+		goto bad;
+	name = argv[optind];
+
+	sock_fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	if (sock_fd < 0 ||
+	    setsockopt(sock_fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one))) {
+		perror("raw socket");
+		return 1;
+	}
+	for (i = 0; i < sizeof(stt_cases) / sizeof(stt_cases[0]); i++) {
+		if (!strcmp(stt_cases[i].name, name)) {
+			stt_cases[i].fn(&o);
+			printf("stt-craft: %s: sent %lu segments\n", name, sent);
+			return 0;
+		}
+	}
+bad:
+	usage(stderr);
+	return 2;
+}
