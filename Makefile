@@ -71,6 +71,7 @@ demo: plugin
 # Zero warnings under W=1 and sparse on every kernel, checkpatch-clean.
 KERNEL_SRCS := $(wildcard *.c include/*.h include/uapi/linux/*.h)
 lint:
+	@mkdir -p build
 	@set -e; for k in $(KVERS); do \
 	  echo "lint: W=1 C=2 against $$k"; \
 	  rm -rf build/$$k; \
