@@ -145,6 +145,22 @@ int stt_tso_prepare(struct sk_buff *skb, struct stthdr *sh)
 }
 
 /*
+ * May a "checksum partial" frame of EtherType @proto carry @flags?  The IPv4
+ * flag must agree with the inner EtherType; a frame that is not IP at all
+ * carries no IP-related fields (§3.1.1).  An 802.1ad tag is kept in the
+ * payload (see stt_tso_prepare()), so such a frame is judged by the GSO
+ * layer, which re-parses it (SKB_GSO_DODGY).
+ */
+static bool stt_tso_proto_ok(__be16 proto, u8 flags)
+{
+	if (proto == htons(ETH_P_IP))
+		return flags & STT_F_IPV4;
+	if (proto == htons(ETH_P_IPV6))
+		return !(flags & STT_F_IPV4);
+	return eth_type_vlan(proto);
+}
+
+/*
  * Rebuild the inner skb's offload state from the frame header.  @skb's data
  * starts right after the inner Ethernet header (eth_type_trans() done).
  * Returns -ERANGE when the L4 offset points outside the frame, -EINVAL for
@@ -181,6 +197,8 @@ int stt_tso_restore(struct sk_buff *skb, const struct stthdr *sh)
 			return -ERANGE;
 		if (!skb_partial_csum_set(skb, start, off))
 			return -ERANGE;
+		if (!stt_tso_proto_ok(skb->protocol, sh->flags))
+			return -EINVAL;
 
 		/* An MSS is only meaningful for TCP larger than one MSS. */
 		if (!tcp || !mss)
@@ -189,12 +207,6 @@ int stt_tso_restore(struct sk_buff *skb, const struct stthdr *sh)
 		hdrlen = start + th->doff * 4;
 		if (th->doff < 5 || skb->len <= hdrlen + mss)
 			return 0;
-		/* The IPv4 flag must agree with what the frame really is. */
-		if ((skb->protocol == htons(ETH_P_IP) &&
-		     !(sh->flags & STT_F_IPV4)) ||
-		    (skb->protocol == htons(ETH_P_IPV6) &&
-		     (sh->flags & STT_F_IPV4)))
-			return -EINVAL;
 		shinfo->gso_size = mss;
 		/* DODGY: the GSO layer re-validates what the wire told us. */
 		shinfo->gso_type = SKB_GSO_DODGY |
