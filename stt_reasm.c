@@ -151,6 +151,31 @@ static void stt_reasm_evict(struct stt_reasm_table *t, struct stt_net *sn,
 	}
 }
 
+/*
+ * This CPU's own queues were not enough: evict @sn's oldest queues on the
+ * other CPUs, whose tables may hold what filled @sn (a flood steered to
+ * another CPU).  trylock only: we hold our own table's lock, and two CPUs
+ * doing this at once must not wait for each other.  A busy table is skipped;
+ * its owner is evicting or adding right now and checks the mark itself.
+ */
+static void stt_reasm_evict_remote(struct stt_reasm_table *self,
+				   struct stt_net *sn)
+{
+	unsigned long low = READ_ONCE(sn->reasm_low_thresh);
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct stt_reasm_table *t = per_cpu_ptr(stt_reasm_tables, cpu);
+
+		if (atomic_long_read(&sn->reasm_mem) <= low)
+			return;
+		if (t == self || !spin_trylock(&t->lock))
+			continue;
+		stt_reasm_evict(t, sn, NULL);
+		spin_unlock(&t->lock);
+	}
+}
+
 static void stt_reasm_timer(struct timer_list *timer)
 {
 	struct stt_reasm_table *t = timer_container_of(t, timer, timer);
@@ -320,6 +345,8 @@ struct sk_buff *stt_reasm_add(struct stt_net *sn, const struct net *net,
 	high = READ_ONCE(sn->reasm_high_thresh);
 	if (atomic_long_read(&sn->reasm_mem) + skb->truesize > high) {
 		stt_reasm_evict(t, sn, f);
+		if (atomic_long_read(&sn->reasm_mem) + skb->truesize > high)
+			stt_reasm_evict_remote(t, sn);
 		if (atomic_long_read(&sn->reasm_mem) + skb->truesize > high) {
 			stt_net_stat_inc(sn, STT_NET_REASM_MEM_DROPS);
 			kfree_skb(skb);
