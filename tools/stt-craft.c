@@ -261,6 +261,38 @@ static void c_l4_beyond(struct opts *o)
 			     frame, 200, 5, 0);
 }
 
+/*
+ * "Checksum partial" + TCP + IPv4 on a frame whose inner EtherType says
+ * IPv6: the L4 offset (Ethernet + IPv6 header) is inside the frame, the
+ * flags lie about the frame.
+ */
+static void c_ipv4_flag(struct opts *o)
+{
+	unsigned long n;
+
+	build_frame(o, 200);
+	frame[1] = 0x02 | 0x04 | 0x08;	/* partial, IPv4, TCP */
+	frame[2] = ETH_HLEN + 40;
+	frame[STT_HLEN + 12] = 0x86;
+	frame[STT_HLEN + 13] = 0xdd;
+	for (n = 0; n < o->count; n++)
+		send_segment(o, 200u << 16, next_id(o, n), F_ACK | F_PSH,
+			     frame, 200, 5, 0);
+}
+
+/* "Checksum partial" on a frame that is not IP (EtherType 0x88b5). */
+static void c_partial_nonip(struct opts *o)
+{
+	unsigned long n;
+
+	build_frame(o, 200);
+	frame[1] = 0x02 | 0x08;		/* partial, TCP */
+	frame[2] = ETH_HLEN + 20;
+	for (n = 0; n < o->count; n++)
+		send_segment(o, 200u << 16, next_id(o, n), F_ACK | F_PSH,
+			     frame, 200, 5, 0);
+}
+
 /* Segment offset + length past the frame length. */
 static void c_overrun(struct opts *o)
 {
@@ -365,6 +397,8 @@ static const struct {
 	{ "tcp_options", c_tcp_options,	"TCP data offset 6" },
 	{ "version",	c_version,	"STT version 1" },
 	{ "l4_beyond",	c_l4_beyond,	"checksum-partial L4 offset past the frame" },
+	{ "ipv4_flag",	c_ipv4_flag,	"IPv4 flag on an IPv6 frame" },
+	{ "partial_nonip", c_partial_nonip, "checksum partial on a non-IP frame" },
 	{ "overrun",	c_overrun,	"offset + length > frame length" },
 	{ "zero_len",	c_zero_len,	"segment without payload" },
 	{ "len_change",	c_len_change,	"frame length changes within a frame" },
