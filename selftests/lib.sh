@@ -881,12 +881,16 @@ stt_stream_start()
 	stt_track_pid "$STT_STREAM_SPID"
 }
 
+# shellcheck disable=SC2034 # STT_STREAM_* are read by the tests
 # stt_stream_stop: stop the stream; the receiver must have got exactly
-# what was sent (bytes and sha256).  Prints "BYTES SECS".
+# what was sent (bytes and sha256).  Sets STT_STREAM_BYTES and
+# STT_STREAM_SECS.  Not in $(...): it waits for its own children.
 stt_stream_stop()
 {
 	local d=$STT_STREAM_DIR rc=0 sent got
 
+	STT_STREAM_BYTES=""
+	STT_STREAM_SECS=""
 	[ -n "$d" ] || return 1
 	touch "$d/stop"
 	wait "$STT_STREAM_SPID" || rc=1
@@ -901,5 +905,19 @@ stt_stream_stop()
 		} >&2
 		return 1
 	fi
-	sed -n 's/.*bytes=\([0-9]*\) .*secs=\([0-9.]*\).*/\1 \2/p' "$d/send"
+	STT_STREAM_BYTES=${sent%% *}
+	STT_STREAM_SECS=$(sed -n 's/.*secs=\([0-9.]*\).*/\1/p' "$d/send")
+}
+
+# stt_quick_snap NS DEV FILE: what stt_snap saves (ethtool -S names,
+# proc.NAME, link.rx_errors etc. from sysfs) with a single process in NS
+# and no python: cheap enough to poll under emulation.
+stt_quick_snap()
+{
+	nsx "$1" sh -c '
+		ethtool -S "$1" 2>/dev/null | awk -F: '"'"'NF == 2 && $2 ~ /^ *[0-9]+ *$/ {
+			gsub(/ /, "", $1); gsub(/ /, "", $2); print $1, $2 }'"'"'
+		awk '"'"'NF == 2 && $2 ~ /^-?[0-9]+$/ { print "proc." $1, $2 }'"'"' /proc/net/stt 2>/dev/null
+		awk '"'"'{ n = FILENAME; sub(/.*\//, "", n); print "link." n, $1 }'"'"' \
+			/sys/class/net/"$1"/statistics/*' _ "$2" >"$3" 2>/dev/null
 }

@@ -1,0 +1,280 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Teardown with frames in flight, 20 times: build a tunnel in fresh netns,
+# start traffic (iperf3 A -> B, segmented: A's veth has TSO off, plus
+# crafted first segments both ways, held by a 60 s reassembly timeout so
+# the tables are certainly not empty), then
+#   odd iterations:  delete both netns while the traffic runs;
+#   even iterations: rmmod stt while the traffic runs (lsmod must show it
+#                    gone), delete the netns, insmod again.
+# Afterwards: no WARNING/BUG and no "unregister_netdevice: waiting for"
+# in dmesg, no stt netns or device left, Slab: in /proc/meminfo back to
+# its baseline (taken after one warm-up iteration) within a tolerance
+# (4 MiB, or a quarter of the baseline), skbuff_head_cache's objects too
+# (within 1000; the held segments are ~600 skbs per iteration), and the
+# stt_frame cache (when it is not merged into another) holds no
+# object.  A last tunnel must work and satisfy the segment identity.  The
+# module is left loaded.
+
+source "$(dirname "$0")/lib.sh"
+
+ITER=${STT_TEARDOWN_ITER:-20}
+# Slab may drift a little (caches grown by netns creation are not all
+# given back); a leak of the held segments would be ~1 MiB per iteration.
+SLAB_TOL_KB=${STT_SLAB_TOL_KB:-4096}
+SKB_TOL=${STT_SKB_TOL:-1000}
+
+ktap_header
+stt_require ethtool iperf3 ping ss timeout
+[ "$STT_KIND" = stt ] || ktap_skip_all "STT_KIND=$STT_KIND: this test is for stt only"
+stt_require_craft
+stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
+stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
+KO=$(stt_ko_path)
+[ -f "$KO" ] || ktap_skip_all "no module file to load again: $KO"
+# Whatever happens below, leave the module loaded for the next test.
+STT_CLEANUP_HOOKS+=("stt_module_loaded || insmod '$KO'")
+stt_tmpdir TMP || exit "$KSFT_FAIL"
+ktap_plan 11
+
+slab_kb() { awk '$1 == "Slab:" { print $2 }' /proc/meminfo; }
+
+# Give back what can be given back, then read Slab:.
+slab_settled_kb()
+{
+	local f
+
+	sync
+	echo 3 >/proc/sys/vm/drop_caches 2>/dev/null
+	for f in /sys/kernel/slab/*/shrink; do
+		echo 1 >"$f" 2>/dev/null
+	done
+	slab_kb
+}
+
+# skbuff_head_cache objects in use (SLUB never merges it: it has a
+# usercopy region).  The segments held at teardown are such skbs.
+skb_objs() { awk '$1 == "skbuff_head_cache" { print $2 }' /proc/slabinfo 2>/dev/null; }
+
+# "cache bytes" (active objects x object size) for every cache.
+slabinfo_bytes() { awk 'NR > 2 { print $1, $2 * $4 }' /proc/slabinfo 2>/dev/null; }
+
+# The caches that grew most since the baseline, as diagnostics.
+slab_growth()
+{
+	slabinfo_bytes >"$TMP/slab1"
+	awk 'NR == FNR { a[$1] = $2; next }
+	     { d = $2 - a[$1]; if (d > 0) printf "%s +%d kB\n", $1, d / 1024 }' \
+		"$TMP/slab0" "$TMP/slab1" | sort -t+ -k2 -n -r | head -6 |
+		tr '\n' ' '
+}
+
+# stt_frame objects in use, from /proc/slabinfo ("" if the cache is not
+# listed there: merged into another cache, or the module is not loaded).
+stt_frame_objs() { awk '$1 == "stt_frame" { print $2 }' /proc/slabinfo 2>/dev/null; }
+
+stt_netns_left() { ip netns list 2>/dev/null | awk '$1 ~ /^stt-/' | grep -c .; }
+no_netns_left() { [ "$(stt_netns_left)" -eq 0 ]; }
+
+# One iteration's tunnel and traffic.  Sets HELD (B's reasm_bytes just
+# before the teardown).
+start_traffic()
+{
+	stt_topo_setup || return 1
+	nsx "$NS_A" ethtool -K "$UL_A" tso off >/dev/null 2>&1
+	nsx "$NS_B" ethtool -K "$UL_B" tso off gro off >/dev/null 2>&1
+	stt_sysctl "$NS_A" reasm_timeout_ms 60000 || return 1
+	stt_sysctl "$NS_B" reasm_timeout_ms 60000 || return 1
+	stt_ping "$NS_A" "$IN_IP_B" 1 || return 1
+	nsx "$NS_B" timeout 90 iperf3 -s -1 -B "$IN_IP_B" >/dev/null 2>&1 &
+	stt_track_pid $!
+	stt_wait_for 10 _stt_listening "$NS_B" || return 1
+	nsx "$NS_A" timeout 90 iperf3 -c "$IN_IP_B" -t 60 >/dev/null 2>&1 &
+	stt_track_pid $!
+	stt_craft "$NS_A" -s "$UL_IP_A" -d "$UL_IP_B" -k "$STT_KEY" -n 300 \
+		flood >/dev/null || return 1
+	stt_craft "$NS_B" -s "$UL_IP_B" -d "$UL_IP_A" -k "$STT_KEY" -n 300 \
+		flood >/dev/null || return 1
+	sleep 1
+	HELD=$(stt_proc_val "$NS_B" reasm_bytes)
+}
+
+# Delete both netns with everything in them running.
+kill_netns()
+{
+	local pids
+
+	pids="$(ip netns pids "$NS_A" 2>/dev/null) $(ip netns pids "$NS_B" 2>/dev/null)"
+	ip netns del "$NS_A"
+	ip netns del "$NS_B"
+	# shellcheck disable=SC2086 # a list of pids
+	[ -n "${pids// /}" ] && kill -9 $pids 2>/dev/null
+	STT_PIDS=()
+	true
+}
+
+unload()
+{
+	local out
+
+	out=$(timeout 60 rmmod stt 2>&1) || { ktap_info "rmmod: $out"; return 1; }
+	if lsmod | grep -qw '^stt' || stt_module_loaded; then
+		ktap_info "rmmod returned but lsmod still shows stt"
+		return 1
+	fi
+}
+
+# iteration N: returns 0, records failures in the counters below.
+ITER_OK=0 HELD_OK=0 RMMOD_N=0 RMMOD_OK=0 INSMOD_OK=0
+iteration()
+{
+	local i=$1 mode how
+
+	if [ $((i % 2)) -eq 0 ]; then mode=rmmod; else mode=netns; fi
+	HELD=""
+	if start_traffic; then
+		ITER_OK=$((ITER_OK + 1))
+	else
+		ktap_info "iteration $i: tunnel or traffic did not start"
+	fi
+	[ -n "$HELD" ] && [ "$HELD" -gt 0 ] && HELD_OK=$((HELD_OK + 1))
+	how="netns deleted"
+	if [ "$mode" = rmmod ]; then
+		RMMOD_N=$((RMMOD_N + 1))
+		if unload; then
+			RMMOD_OK=$((RMMOD_OK + 1))
+			how="rmmod (gone from lsmod), netns deleted, insmod"
+		else
+			how="rmmod FAILED"
+		fi
+	fi
+	kill_netns
+	if [ "$mode" = rmmod ]; then
+		if stt_load_module; then
+			INSMOD_OK=$((INSMOD_OK + 1))
+		else
+			how+=" FAILED"
+		fi
+	fi
+	ktap_info "iteration $i/$ITER: reasm_bytes held in B ${HELD:-?}; $how;" \
+		"Slab $(slab_kb) kB"
+}
+
+# Warm-up: one of each kind, so that caches that grow once are grown.
+iteration 0 >/dev/null
+iteration 1 >/dev/null
+ITER_OK=0 HELD_OK=0 RMMOD_N=0 RMMOD_OK=0 INSMOD_OK=0
+stt_wait_for 30 no_netns_left
+sleep 2
+BASE=$(slab_settled_kb)
+SKB_BASE=$(skb_objs)
+slabinfo_bytes >"$TMP/slab0"
+# Slab drifts more with slub_debug's red zones and tracking: allow a
+# quarter of the baseline if that is more.
+[ $((BASE / 4)) -gt "$SLAB_TOL_KB" ] && SLAB_TOL_KB=$((BASE / 4))
+ktap_info "baseline after the warm-up: Slab $BASE kB, skbuff_head_cache" \
+	"${SKB_BASE:-?} objects, stt_frame $(stt_frame_objs) objects"
+
+for ((i = 1; i <= ITER; i++)); do
+	iteration "$i"
+done
+
+ktap_result "$ITER iterations: tunnel up and traffic started in each ($ITER_OK)" \
+	[ "$ITER_OK" -eq "$ITER" ]
+ktap_result "frames held in B's reassembly table at every teardown ($HELD_OK of $ITER)" \
+	[ "$HELD_OK" -eq "$ITER" ]
+ktap_result "rmmod under traffic with frames held: $RMMOD_OK of $RMMOD_N, module gone from lsmod each time" \
+	[ "$RMMOD_OK" -eq "$RMMOD_N" -a "$RMMOD_N" -gt 0 ]
+ktap_result "insmod after each rmmod ($INSMOD_OK of $RMMOD_N)" \
+	[ "$INSMOD_OK" -eq "$RMMOD_N" ]
+
+# The netns go away asynchronously (cleanup_net); give them time.
+stt_wait_for 60 no_netns_left
+gone()
+{
+	local n
+
+	n=$(stt_netns_left)
+	[ "$n" -eq 0 ] || { ktap_info "$n stt netns left"; return 1; }
+	n=$(ip -o link show type stt 2>/dev/null | grep -c .)
+	[ "$n" -eq 0 ] || { ktap_info "$n stt devices in the init netns"; return 1; }
+}
+ktap_result "no stt netns and no stt device left" gone
+
+# stt_wait_for_every STEP SECS CMD...: CMD every STEP seconds, up to SECS.
+stt_wait_for_every()
+{
+	local step=$1 secs=$2 t
+
+	shift 2
+	for ((t = 0; t < secs; t += step)); do
+		"$@" && return 0
+		sleep "$step"
+	done
+	"$@"
+}
+
+slab_back()
+{
+	local now
+
+	now=$(slab_settled_kb)
+	ktap_info "Slab: baseline $BASE kB, now $now kB ($((now - BASE)) kB," \
+		"tolerance $SLAB_TOL_KB kB); grew most: $(slab_growth)"
+	[ $((now - BASE)) -le "$SLAB_TOL_KB" ]
+}
+# Freed netns memory takes RCU grace periods and work items (cleanup_net
+# runs one batch at a time, slowly under emulation).
+ktap_result "Slab back to its baseline within $SLAB_TOL_KB kB" \
+	stt_wait_for_every 5 150 slab_back
+
+skbs_back()
+{
+	local now
+
+	now=$(skb_objs)
+	ktap_info "skbuff_head_cache: baseline $SKB_BASE objects, now $now" \
+		"($((now - SKB_BASE)), tolerance $SKB_TOL; a leak of the held" \
+		"segments would be ~600 per iteration)"
+	[ $((now - SKB_BASE)) -le "$SKB_TOL" ]
+}
+if [ -n "$SKB_BASE" ]; then
+	ktap_result "skbuff_head_cache objects back to baseline within $SKB_TOL" \
+		stt_wait_for_every 5 60 skbs_back
+else
+	ktap_skip "skbuff_head_cache objects back to baseline" "no /proc/slabinfo"
+fi
+
+objs=$(stt_frame_objs)
+if [ -z "$objs" ]; then
+	if [ -L /sys/kernel/slab/stt_frame ]; then
+		why="merged into $(readlink /sys/kernel/slab/stt_frame | sed 's|.*/||')"
+	else
+		why="not in /proc/slabinfo"
+	fi
+	ktap_skip "stt_frame cache holds no object" "$why"
+else
+	ktap_result "stt_frame cache holds no object ($objs active)" \
+		[ "$objs" -eq 0 ]
+fi
+
+# dmesg since the test started, searched for the netdev refcount message.
+waiting=$(stt_dmesg_since | grep -E 'unregister_netdevice: waiting for')
+if [ -n "$waiting" ]; then
+	printf '%s\n' "$waiting" | head -5 | ktap_info
+	ktap_fail "no 'unregister_netdevice: waiting for' in dmesg"
+else
+	ktap_pass "no 'unregister_netdevice: waiting for' in dmesg"
+fi
+
+# A tunnel still works after all that.
+final()
+{
+	stt_topo_setup && stt_ping "$NS_A" "$IN_IP_B" 3 1400 &&
+		stt_iperf "$NS_B" "$IN_IP_B" "$NS_A" 2 >/dev/null &&
+		stt_check_identity "$NS_B" && stt_check_identity "$NS_A"
+}
+ktap_result "a new tunnel works (ping, iperf3) and its segment identity holds" final
+check_dmesg
+ktap_finished
