@@ -6,6 +6,7 @@
 #                         or for every installed kernel with headers
 #   make KVER=6.12.x      module for one kernel   (or KDIR=/path/to/build)
 #   make check            build, boot each kernel in QEMU, run selftests
+#   make check SANITIZE=1 the same with slub_debug=FZPU (+ KFENCE on 6.12)
 #   make demo             live tunnel between two namespaces, in a VM
 #   make install          module into /lib/modules/$(uname -r)/updates, plugin
 #                         into iproute2's lib dir
@@ -61,7 +62,7 @@ tools/stt-craft: tools/stt-craft.c
 	$(CC) -Wall -Wextra -O2 -o $@ $<
 
 check: plugin tools
-	@KVERS="$(KVERS)" tools/check.sh
+	@KVERS="$(KVERS)" SANITIZE="$(SANITIZE)" tools/check.sh
 
 DEMO_KVER = $(firstword $(KVER) $(lastword $(KVERS)))
 demo: plugin

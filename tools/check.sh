@@ -13,7 +13,15 @@
 # kernel whose module doesn't build, or whose VM never prints STT-RESULT,
 # counts as (at least) one failure.  Ends with "N passed, N failed, N
 # skipped" and exits non-zero if anything failed.  Output of each kernel's
-# run is also kept in build/check/$KVER.log.
+# run is also kept in build/check/$KVER.log, and the reassembly flood test's
+# memory samples are drawn into build/check/$KVER-flood.png.
+#
+# SANITIZE=1 (make check SANITIZE=1) boots every kernel with slub_debug=FZPU
+# (sanity checks, red zones, poisoning, user tracking) and, where the kernel
+# has KFENCE (6.12; not Debian's 6.1), kfence.sample_interval=1, all through
+# VM_APPEND; the guest prints what it got before the runner starts.  The
+# VM time limit is then VM_TIMEOUT (default 2 x vm-run's 1800 s), and the
+# logs are build/check/$KVER-sanitize.log.
 #
 # CHECK_RUNNER overrides selftests/run.sh (for testing this script).
 
@@ -24,6 +32,37 @@ REPO=$(pwd -P)
 RUNNER=${CHECK_RUNNER:-selftests/run.sh}
 
 say() { printf '==== check: %s\n' "$*"; }
+
+SANITIZE=${SANITIZE:-0}
+case $SANITIZE in
+0 | "") SANITIZE=0 ;;
+1) ;;
+*)
+	say "SANITIZE=$SANITIZE: use 0 or 1"
+	exit 2
+	;;
+esac
+
+# sanitize_append KVER: the extra kernel command line for KVER.
+sanitize_append()
+{
+	local opts="slub_debug=FZPU"
+
+	if grep -qx 'CONFIG_KFENCE=y' "/boot/config-$1" 2>/dev/null; then
+		opts+=" kfence.sample_interval=1"
+	fi
+	echo "$opts"
+}
+
+# What the guest really booted with, before the runner.
+# shellcheck disable=SC2016 # expanded in the guest
+SANITIZE_PROBE='echo "# sanitize: /proc/cmdline: $(cat /proc/cmdline)"
+f=/sys/kernel/slab/kmalloc-64
+echo "# sanitize: kmalloc-64 sanity_checks=$(cat $f/sanity_checks 2>/dev/null)" \
+	"red_zone=$(cat $f/red_zone 2>/dev/null) poison=$(cat $f/poison 2>/dev/null)" \
+	"store_user=$(cat $f/store_user 2>/dev/null)"
+echo "# sanitize: kfence.sample_interval=$(cat /sys/module/kfence/parameters/sample_interval 2>/dev/null || echo none)"
+exec "$@"'
 
 if [ -z "${KVERS:-}" ]; then
 	for d in /lib/modules/*/build; do
@@ -40,6 +79,11 @@ if [ "${#kvers[@]}" = 0 ]; then
 fi
 
 mkdir -p build/check
+if [ "$SANITIZE" = 1 ]; then
+	say "mode: SANITIZE=1 (slub_debug=FZPU; kfence.sample_interval=1 where the kernel has KFENCE)"
+else
+	say "mode: normal (SANITIZE=1 for slub_debug/KFENCE)"
+fi
 total_pass=0
 total_fail=0
 total_skip=0
@@ -47,6 +91,8 @@ summary=()
 n=0
 t_all=$SECONDS
 
+mode_note=""
+[ "$SANITIZE" = 1 ] && mode_note=" [SANITIZE=1]"
 for arg in "${kvers[@]}"; do
 	n=$((n + 1))
 	t0=$SECONDS
@@ -57,6 +103,7 @@ for arg in "${kvers[@]}"; do
 		continue
 	fi
 	log=build/check/$kver.log
+	[ "$SANITIZE" = 1 ] && log=build/check/$kver-sanitize.log
 
 	say "[$n/${#kvers[@]}] $kver: building stt.ko"
 	if ! make --no-print-directory KVER="$kver" modules; then
@@ -73,9 +120,22 @@ for arg in "${kvers[@]}"; do
 		summary+=("$(printf '%-28s FAILED: no %s' "$kver" "$RUNNER")")
 		continue
 	fi
-	tools/vm-run "$kver" -- "$RUNNER" -k "build/$kver/stt.ko" 2>&1 | tee "$log"
+	if [ "$SANITIZE" = 1 ]; then
+		append=$(sanitize_append "$kver")
+		say "[$n/${#kvers[@]}] $kver: SANITIZE=1: kernel command line + $append"
+		VM_APPEND="${VM_APPEND:+$VM_APPEND }$append" \
+			VM_TIMEOUT=${VM_TIMEOUT:-3600} \
+			tools/vm-run "$kver" -- bash -c "$SANITIZE_PROBE" sanitize \
+			"$RUNNER" -k "build/$kver/stt.ko" 2>&1 | tee "$log"
+	else
+		tools/vm-run "$kver" -- "$RUNNER" -k "build/$kver/stt.ko" 2>&1 | tee "$log"
+	fi
 	rc=${PIPESTATUS[0]}
 	dt=$((SECONDS - t0))
+	if grep -q 'flood-samples' "$log"; then
+		tools/flood-plot.py "$log" "${log%.log}-flood.png" ||
+			say "$kver: no flood picture (tools/flood-plot.py failed)"
+	fi
 
 	result=$(grep -aE '^(# )?STT-RESULT pass=[0-9]+ fail=[0-9]+ skip=[0-9]+ *$' "$log" | tail -n1)
 	if [ -z "$result" ]; then
@@ -86,7 +146,7 @@ for arg in "${kvers[@]}"; do
 		esac
 		say "$kver: FAILED: $why"
 		total_fail=$((total_fail + 1))
-		summary+=("$(printf '%-28s FAILED: %s (%d s)' "$kver" "$why" "$dt")")
+		summary+=("$(printf '%-28s FAILED: %s (%d s)%s' "$kver" "$why" "$dt" "$mode_note")")
 		continue
 	fi
 	[[ $result =~ pass=([0-9]+)\ fail=([0-9]+)\ skip=([0-9]+) ]]
@@ -103,11 +163,11 @@ for arg in "${kvers[@]}"; do
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
 	total_skip=$((total_skip + s))
-	summary+=("$(printf '%-28s pass=%d fail=%d skip=%d%s (%d s)' "$kver" "$p" "$f" "$s" "$note" "$dt")")
+	summary+=("$(printf '%-28s pass=%d fail=%d skip=%d%s (%d s)%s' "$kver" "$p" "$f" "$s" "$note" "$dt" "$mode_note")")
 done
 
 echo
-say "summary ($((SECONDS - t_all)) s; logs in $REPO/build/check/)"
+say "summary ($((SECONDS - t_all)) s; logs in $REPO/build/check/; mode: $([ "$SANITIZE" = 1 ] && echo SANITIZE=1 || echo normal))"
 for line in "${summary[@]}"; do
 	printf '  %s\n' "$line"
 done
