@@ -23,6 +23,8 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/random.h>
+#include <net/dsfield.h>
+#include <net/inet_ecn.h>
 #include <net/ip.h>
 #include <net/tcp.h>
 #include <net/netns/hash.h>
@@ -48,6 +50,7 @@ struct stt_frame {
 	u16			frame_len;
 	u16			rcvd;
 	u16			nr_skbs;
+	u8			tos;		/* first segment's, CE if any */
 };
 
 struct stt_reasm_table {
@@ -206,6 +209,7 @@ static struct stt_frame *stt_frame_create(struct stt_reasm_table *t,
 	f->dport = cb->dport;
 	f->id = cb->frame_id;
 	f->frame_len = cb->frame_len;
+	f->tos = cb->tos;
 	f->expires = jiffies +
 		     msecs_to_jiffies(READ_ONCE(sn->reasm_timeout_ms));
 	hlist_add_head(&f->node,
@@ -250,6 +254,9 @@ insert:
 		f->last = skb;
 	f->rcvd += skb->len;
 	f->nr_skbs++;
+	/* CE on any segment marks the whole frame (RFC 6040 §5). */
+	if (INET_ECN_is_ce(STT_RX_CB(skb)->tos))
+		f->tos |= INET_ECN_CE;
 	stt_frame_account(f, skb->truesize);
 	return STT_INSERTED;
 }
@@ -278,6 +285,7 @@ static struct sk_buff *stt_frame_build(struct stt_frame *f)
 	struct sk_buff **tail = &chain;
 
 	STT_RX_CB(head)->nr_skbs = f->nr_skbs;
+	STT_RX_CB(head)->tos = f->tos;
 	for (p = head; p; p = next) {
 		struct sk_buff *list;
 
@@ -419,12 +427,36 @@ static void stt_rx_drop(struct stt_net *sn, struct sk_buff *skb,
 	kfree_skb(skb);
 }
 
+/*
+ * RFC 6040 decapsulation of the frame's outer ECN into the inner IP header
+ * (@skb->data at the inner network header).  Returns 2 when the frame must
+ * be dropped: outer CE, inner Not-ECT.  Frames that are not IP carry no ECN.
+ */
+static int stt_ecn_decap(struct sk_buff *skb, u8 outer)
+{
+	u8 inner;
+
+	if (skb->protocol == htons(ETH_P_IP)) {
+		if (!pskb_may_pull(skb, sizeof(struct iphdr)))
+			return 0;
+		inner = ip_hdr(skb)->tos;
+	} else if (skb->protocol == htons(ETH_P_IPV6)) {
+		if (!pskb_may_pull(skb, sizeof(struct ipv6hdr)))
+			return 0;
+		inner = ipv6_get_dsfield(ipv6_hdr(skb));
+	} else {
+		return 0;
+	}
+	return INET_ECN_decapsulate(skb, outer, inner);
+}
+
 /* Hand a complete frame (skb->data at the STT frame header) to its device. */
 static void stt_deliver(struct stt_net *sn, struct sk_buff *skb,
 			bool fastpath)
 {
 	const struct stt_rx_cb *cb = STT_RX_CB(skb);
 	unsigned int nr_skbs = cb->nr_skbs, len;
+	u8 outer_tos = cb->tos;
 	struct net_device *dev;
 	struct stt_dev *stt;
 	struct stthdr sh;
@@ -453,6 +485,13 @@ static void stt_deliver(struct stt_net *sn, struct sk_buff *skb,
 		stt_dev_stat_add(stt, err == -ERANGE ? STT_DEV_RX_BAD_L4_OFFSET :
 						       STT_DEV_RX_BAD_OFFLOAD,
 				 nr_skbs);
+		kfree_skb(skb);
+		return;
+	}
+	if (stt_ecn_decap(skb, outer_tos) > 1) {
+		DEV_STATS_INC(dev, rx_frame_errors);
+		DEV_STATS_INC(dev, rx_errors);
+		stt_dev_stat_add(stt, STT_DEV_RX_ECN_DROPS, nr_skbs);
 		kfree_skb(skb);
 		return;
 	}
@@ -507,6 +546,7 @@ static void stt_rcv(struct stt_net *sn, const struct net *net,
 	iph = ip_hdr(skb);
 	cb.saddr = iph->saddr;
 	cb.daddr = iph->daddr;
+	cb.tos = iph->tos;
 	__skb_pull(skb, ip_hdrlen(skb));
 
 	/* TCP will not see this segment: the outer checksum is ours to check. */

@@ -160,8 +160,8 @@ static void stt_xmit_frame(struct stt_dev *stt, struct sk_buff *skb)
 		tos = ip_tunnel_get_dsfield(ip_hdr(skb), skb);
 	else
 		tos = cfg->tos;
-	/* No ECN on the outer header until decapsulation honours CE. */
-	tos &= ~INET_ECN_MASK;
+	/* RFC 6040 normal mode: the inner ECN field, CE sent as ECT(0). */
+	tos = ip_tunnel_ecn_encap(tos, ip_hdr(skb), skb);
 
 	rt = stt_route(stt, skb, tos, sport, &saddr);
 	if (IS_ERR(rt)) {

@@ -60,6 +60,7 @@ enum stt_dev_stat {
 	STT_DEV_RX_SKBS,
 	STT_DEV_RX_BAD_L4_OFFSET,	/* segments */
 	STT_DEV_RX_BAD_OFFLOAD,		/* segments */
+	STT_DEV_RX_ECN_DROPS,		/* segments: outer CE, inner Not-ECT */
 	STT_DEV_TX_FRAMES,
 	STT_DEV_TX_GSO,
 	STT_DEV_TX_SW_SEGMENTED,
@@ -178,6 +179,7 @@ struct stt_rx_cb {
 	u16	frame_len;	/* SEQ >> 16 */
 	u16	offset;		/* SEQ & 0xffff */
 	u16	nr_skbs;	/* outer skbs in this (partial) frame */
+	u8	tos;		/* outer TOS; a frame's ECN is CE if any is */
 };
 
 #define STT_RX_CB(skb)	((struct stt_rx_cb *)(skb)->cb)
