@@ -41,9 +41,13 @@ struct opts {
 	uint32_t	id;
 	int		have_id;
 	unsigned int	first_seg, last_seg;	/* -o: send only these */
+	uint8_t		tos;		/* -T: outer TOS of every segment */
+	int		ce_seg;		/* -C: this segment also carries CE */
+	uint8_t		inner_ecn;	/* -E: the "ecn" case's inner ECN */
 };
 
 static int sock_fd;
+static uint8_t seg_tos;		/* outer TOS of the next segment */
 static uint8_t frame[MAX_FRAME];
 static unsigned long sent;
 
@@ -82,6 +86,7 @@ static void send_segment(const struct opts *o, uint32_t seq, uint32_t ack,
 
 	memset(pkt, 0, 20 + thlen);
 	ip[0] = 0x45;
+	ip[1] = seg_tos;
 	ip[2] = tot >> 8;
 	ip[3] = tot & 0xff;
 	ip[8] = 64;
@@ -169,9 +174,11 @@ static void send_frame(const struct opts *o, unsigned int len, uint32_t id,
 			continue;
 		off = i * o->seg_len;
 		l = len - off < o->seg_len ? len - off : o->seg_len;
+		seg_tos = o->tos | ((int)i == o->ce_seg ? 3 : 0);
 		send_segment(o, (uint32_t)len << 16 | off, id,
 			     F_ACK | (i == nseg - 1 ? F_PSH : 0),
 			     frame + off, l, 5, 0);
+		seg_tos = o->tos;
 	}
 }
 
@@ -259,6 +266,37 @@ static void c_l4_beyond(struct opts *o)
 	for (n = 0; n < o->count; n++)
 		send_segment(o, 200u << 16, next_id(o, n), F_ACK | F_PSH,
 			     frame, 200, 5, 0);
+}
+
+/*
+ * Valid frames whose inner frame is an IPv4 packet (protocol 253, RFC 3692
+ * experimentation, 10.99.0.1 -> 10.99.0.2: not for the receiver, which drops
+ * it after its taps saw it) with inner ECN -E; the outer TOS is -T, and
+ * segment -C also carries CE.
+ */
+static void c_ecn(struct opts *o)
+{
+	uint8_t *ip = frame + STT_HLEN + ETH_HLEN;
+	unsigned int tot = o->frame_len - STT_HLEN - ETH_HLEN;
+	unsigned long n;
+	uint16_t c;
+
+	build_frame(o, o->frame_len);
+	frame[STT_HLEN + 12] = 0x08;
+	frame[STT_HLEN + 13] = 0x00;
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	ip[1] = o->inner_ecn & 3;
+	ip[2] = tot >> 8;
+	ip[3] = tot & 0xff;
+	ip[8] = 64;
+	ip[9] = 253;
+	memcpy(ip + 12, "\x0a\x63\x00\x01\x0a\x63\x00\x02", 8);
+	c = csum_fold(csum_add(0, ip, 20));
+	ip[10] = c >> 8;
+	ip[11] = c & 0xff;
+	for (n = 0; n < o->count; n++)
+		send_frame(o, o->frame_len, next_id(o, n), 0);
 }
 
 /*
@@ -405,6 +443,7 @@ static const struct {
 	{ "overlap",	c_overlap,	"overlapping segments" },
 	{ "duplicate",	c_duplicate,	"exact duplicate segment, frame completes" },
 	{ "bad_csum",	c_bad_csum,	"outer TCP checksum wrong" },
+	{ "ecn",	c_ecn,		"inner IPv4 with ECN -E, outer TOS -T, CE on segment -C" },
 	{ "flood",	c_flood,	"first segments only, distinct frame IDs" },
 };
 
@@ -413,7 +452,8 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "usage: stt-craft -s SRC -d DST [-k KEY] [-p DPORT] [-P SPORT] [-n COUNT]\n"
-		   "                 [-l FRAMELEN] [-m SEGLEN] [-i ID] [-o FIRST:LAST] CASE\n"
+		   "                 [-l FRAMELEN] [-m SEGLEN] [-i ID] [-o FIRST:LAST]\n"
+		   "                 [-T TOS] [-C CE_SEGMENT] [-E INNER_ECN] CASE\n"
 		   "cases:\n");
 	for (i = 0; i < sizeof(stt_cases) / sizeof(stt_cases[0]); i++)
 		fprintf(f, "  %-12s %s\n", stt_cases[i].name, stt_cases[i].help);
@@ -423,13 +463,13 @@ int main(int argc, char **argv)
 {
 	struct opts o = {
 		.dport = 7471, .sport = 50000, .count = 1, .frame_len = 4000,
-		.seg_len = 1400, .last_seg = ~0u,
+		.seg_len = 1400, .last_seg = ~0u, .ce_seg = -1,
 	};
 	const char *name;
 	size_t i;
 	int c, one = 1;
 
-	while ((c = getopt(argc, argv, "s:d:k:p:P:n:l:m:i:o:h")) != -1) {
+	while ((c = getopt(argc, argv, "s:d:k:p:P:n:l:m:i:o:T:C:E:h")) != -1) {
 		switch (c) {
 		case 's':
 			if (!inet_aton(optarg, &o.src))
@@ -466,6 +506,15 @@ int main(int argc, char **argv)
 				   &o.last_seg) != 2)
 				goto bad;
 			break;
+		case 'T':
+			o.tos = strtoul(optarg, NULL, 0);
+			break;
+		case 'C':
+			o.ce_seg = strtol(optarg, NULL, 0);
+			break;
+		case 'E':
+			o.inner_ecn = strtoul(optarg, NULL, 0);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -478,6 +527,7 @@ int main(int argc, char **argv)
 	    !o.seg_len || o.seg_len > o.frame_len)
 		goto bad;
 	name = argv[optind];
+	seg_tos = o.tos;
 
 	sock_fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
 	if (sock_fd < 0 ||
