@@ -529,7 +529,8 @@ for d in ("rx", "tx"):
 # NAPI mode drops segments when its ring is full.)
 export STT_ERROR_COUNTERS="proc.rx_truncated proc.rx_tcp_options proc.rx_csum_errors
 proc.rx_zero_len proc.rx_seg_overrun proc.rx_short_frame proc.rx_bad_version
-proc.reasm_len_mismatch proc.reasm_overlaps rx_bad_l4_offset rx_bad_offload"
+proc.reasm_len_mismatch proc.reasm_overlaps rx_bad_l4_offset rx_bad_offload
+rx_ecn_drops"
 
 # stt_snap NS DEV FILE: save the counters.
 stt_snap() { stt_counters "$1" "$2" >"$3"; }
@@ -755,7 +756,8 @@ reasm_duplicates reasm_mem_drops reasm_dropped_segs"
 # timeout, reasm_bytes == 0), every outer skb the hook took in NS is
 # accounted for exactly once:
 #   rx_segments == sum over NS's stt devices of (rx_skbs + rx_bad_l4_offset
-#                  + rx_bad_offload) + every drop counter of /proc/net/stt
+#                  + rx_bad_offload + rx_ecn_drops) + every drop counter of
+#                  /proc/net/stt
 #                  + reasm_duplicates + reasm_mem_drops + reasm_dropped_segs
 # Prints the terms; returns 1 if the sides differ, reasm_bytes stays
 # non-zero or a counter is missing.  Retries while segments still arrive.
@@ -783,8 +785,8 @@ stt_check_identity()
 			if (!("proc.rx_segments" in v)) { print "missing proc.rx_segments"; exit 1 }
 			rhs = 0; terms = ""; miss = ""
 			for (d in dev) {
-				split("rx_skbs rx_bad_l4_offset rx_bad_offload", n, " ")
-				for (i = 1; i <= 3; i++) {
+				split("rx_skbs rx_bad_l4_offset rx_bad_offload rx_ecn_drops", n, " ")
+				for (i = 1; i <= 4; i++) {
 					k = d "." n[i]
 					if (!(k in v)) { miss = miss " " k; continue }
 					rhs += v[k]; terms = terms sprintf(" %s=%s", k, v[k])

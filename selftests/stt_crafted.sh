@@ -31,6 +31,10 @@
 #   good         stt1 rx_frames +N, rx_reasm_frames +N, rx_skbs +3N
 #   reverse      the same, segments sent last first
 #   good, 1 seg  stt1 rx_frames +N, rx_fastpath_frames +N, rx_skbs +N
+#   ecn          inner IPv4 frames, RFC 6040: CE on any one segment marks
+#                the inner packet CE (read back by tshark on stt1); outer
+#                CE over an inner Not-ECT drops the frame: rx_ecn_drops
+#                +3N (segments), rx_frame_errors +N
 #
 # Then, with the transfers over: one frame's segments sent from one CPU
 # (delivered) and split over CPU 0 and CPU 1 (never delivered, two
@@ -56,7 +60,7 @@ stt_require_craft
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 26
+ktap_plan 36
 
 topo()
 {
@@ -201,6 +205,55 @@ craft_case "reverse x$N (3 segments): rx_frames +$N via reassembly" \
 craft_case "good x$N (1 segment): rx_frames +$N on the fast path" \
 	"rx_frames=$N rx_fastpath_frames=$N rx_reasm_frames=0 rx_skbs=$N" \
 	"${K[@]}" -n "$N" -l 1000 -m 1000 good
+
+# ECN (RFC 6040) on frames of 3 segments whose inner frame is IPv4 with
+# protocol 253: tshark on B's stt1 reads the inner ECN field of each frame
+# delivered.  ecn_case DESC "tshark ECN value or none" "counters" ARGS...
+ecn_case()
+{
+	local desc=$1 want=$2 expect=$3 cap=$TMP/ecn.pcap got pid
+
+	shift 3
+	rm -f "$cap"
+	nsx "$NS_B" timeout 60 tshark -q -n -i stt1 -f "ip proto 253" -c "$N" \
+		-a duration:40 -w "$cap" >"$TMP/ecn.log" 2>&1 &
+	pid=$!
+	stt_track_pid "$pid"
+	stt_wait_for 20 grep -q "Capturing on" "$TMP/ecn.log" ||
+		ktap_info "tshark on stt1 did not start: $(cat "$TMP/ecn.log")"
+	craft_case "$desc" "$expect" "$@"
+	if [ "$want" = none ]; then
+		sleep 1
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		got=$(tshark -r "$cap" -T fields -e ip.dsfield.ecn 2>/dev/null | sort | uniq -c |
+			awk '{ printf "%s%sx%s", sep, $1, $2; sep = " " }')
+		[ -z "$got" ] && got=none
+	else
+		wait "$pid" 2>/dev/null
+		got=$(tshark -r "$cap" -T fields -e ip.dsfield.ecn 2>/dev/null | sort | uniq -c |
+			awk '{ printf "%s%sx%s", sep, $1, $2; sep = " " }')
+		want="${N}x$want"
+	fi
+	if [ "$got" = "$want" ]; then
+		ktap_pass "$desc: inner ECN seen on stt1: $got"
+	else
+		ktap_fail "$desc: inner ECN seen on stt1: ${got:-nothing}, expected $want"
+	fi
+}
+E=(-k "$K2" -n "$N" -l 3000 -m 1000)
+ecn_case "ecn: inner ECT(0), outer ECT(0) on 3 segments" 2 \
+	"rx_frames=$N rx_reasm_frames=$N rx_skbs=$((3 * N)) rx_ecn_drops=0" "${E[@]}" -E 2 -T 2 ecn
+ecn_case "ecn: inner ECT(0), CE on the middle segment only: inner CE" 3 \
+	"rx_frames=$N rx_reasm_frames=$N rx_skbs=$((3 * N)) rx_ecn_drops=0" "${E[@]}" -E 2 -T 2 -C 1 ecn
+ecn_case "ecn: inner ECT(1), CE on the last segment only: inner CE" 3 \
+	"rx_frames=$N rx_reasm_frames=$N rx_skbs=$((3 * N)) rx_ecn_drops=0" "${E[@]}" -E 1 -T 1 -C 2 ecn
+ecn_case "ecn: one-segment frames (fast path), outer CE: inner CE" 3 \
+	"rx_frames=$N rx_fastpath_frames=$N rx_skbs=$N rx_ecn_drops=0" -k "$K2" -n "$N" -l 1000 -m 1000 \
+	-E 2 -T 3 ecn
+ecn_case "ecn: inner Not-ECT, CE on the middle segment: frame dropped, rx_ecn_drops +$((3 * N))" none \
+	"rx_ecn_drops=$((3 * N)) link.rx_frame_errors=$N link.rx_errors=$N rx_frames=0" \
+	"${E[@]}" -E 0 -T 0 -C 1 ecn
 
 # Stop the legitimate stream: everything sent must have arrived intact.
 if stt_stream_stop; then

@@ -11,6 +11,7 @@
 #    reassembly error, and the reassembled frames must decode as Ethernet
 #    frames carrying the inner 10.0.0.0/24 traffic.
 # 2. TSO on: each frame leaves as one GSO skb, captured whole.
+# 3. ECN: with ECN-capable inner TCP, the data segments leave ECT(0).
 #
 # The dissector is a heuristic on IP matching dst port 7471 only, hence
 # -o ip.try_heuristic_first:TRUE.
@@ -33,7 +34,7 @@ stt_have python3 || [ -x /usr/bin/python3 ] || ktap_skip_all "python3 missing"
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 8
+ktap_plan 9
 
 if stt_topo_setup; then
 	ktap_pass "topology: two netns, veth underlay, $TUN in each"
@@ -168,6 +169,38 @@ ktap_info "tso on: A tx_gso_frames +$(stt_delta "$TMP/a0" "$TMP/a1" tx_gso_frame
 ktap_info "$WIRE_OUT"
 ktap_check "tso on: every frame handed to veth whole (big GSO packets among them), headers consistent" "$RC"
 ktap_result "tso on: no STT expert info in tshark" expert_clean "$PCAP"
+
+###########################################################################
+# 3. ECN (RFC 6040 normal mode): the inner ECN field goes to the outer
+#    header.  With tcp_ecn=1 iperf3's data segments are ECT(0) (its pure
+#    ACKs and retransmissions are Not-ECT), so large A->B STT segments
+#    must be ECT(0).
+###########################################################################
+
+nsx "$NS_A" ethtool -K "$UL_A" tso off >/dev/null
+nsx "$NS_A" sysctl -qw net.ipv4.tcp_ecn=1
+nsx "$NS_B" sysctl -qw net.ipv4.tcp_ecn=1
+PCAP=$TMP/ecn.pcap
+: >"$PCAP"
+chmod 666 "$PCAP" 2>/dev/null
+nsx "$NS_A" timeout 60 tshark -q -n -i "$UL_A" -c 200 -a duration:25 \
+	-f "tcp dst port $STT_PORT and src host $UL_IP_A and greater 1000" \
+	-w "$PCAP" >"$PCAP.log" 2>&1 &
+ECN_PID=$!
+stt_track_pid "$ECN_PID"
+stt_wait_for 20 grep -q "Capturing on" "$PCAP.log"
+stt_iperf "$NS_B" "$IN_IP_B" "$NS_A" 3 >/dev/null
+wait "$ECN_PID" 2>/dev/null
+ECN=$(tshark -r "$PCAP" -T fields -e ip.dsfield.ecn 2>/dev/null | sort | uniq -c |
+	awk '{ printf "%s%s x ECN %s", sep, $1, $2; sep = ", " }')
+ktap_info "ecn: large A->B segments by outer ECN field: ${ECN:-none}"
+# TCP sends retransmissions Not-ECT (tcp_ecn_send()): allow a few of those,
+# never ECT(1) or CE.
+ECN_OK=$(tshark -r "$PCAP" -T fields -e ip.dsfield.ecn 2>/dev/null | awk '
+	{ n++; c[$1]++ }
+	END { exit !(n >= 50 && c[2] >= 0.9 * n && !c[1] && !c[3]) }' && echo 0)
+ktap_check "ecn: inner ECT(0) TCP data leaves with outer ECT(0) (>= 90% of >= 50 segments, none ECT(1)/CE)" \
+	"$ECN_OK"
 
 check_dmesg
 ktap_finished
