@@ -56,8 +56,10 @@ plugin:
 	$(MAKE) -C tools/iproute2
 
 # Test tools that run on the host's / inside the VM.
-tools: tools/stt-craft
+tools: tools/stt-craft tools/bench/stt-rr
 tools/stt-craft: tools/stt-craft.c
+	$(CC) -Wall -Wextra -O2 -o $@ $<
+tools/bench/stt-rr: tools/bench/stt-rr.c
 	$(CC) -Wall -Wextra -O2 -o $@ $<
 
 check: plugin tools
@@ -90,5 +92,5 @@ install: all
 
 clean:
 	rm -rf build *.o *.ko *.mod *.mod.c *.mod.o .*.cmd modules.order Module.symvers
-	rm -f tools/stt-craft
+	rm -f tools/stt-craft tools/bench/stt-rr
 	$(MAKE) -C tools/iproute2 clean
