@@ -7,6 +7,9 @@
 #   make KVER=6.12.x      module for one kernel   (or KDIR=/path/to/build)
 #   make check            build, boot each kernel in QEMU, run selftests
 #   make demo             live tunnel between two namespaces, in a VM
+#   make bench            STT vs plain/vxlan/geneve/gretap in a VM, on every
+#                         kernel with headers (KVER=... for one); writes
+#                         bench-results/KVER/ (tools/bench/bench.sh)
 #   make install          module into /lib/modules/$(uname -r)/updates, plugin
 #                         into iproute2's lib dir
 
@@ -69,6 +72,11 @@ DEMO_KVER = $(firstword $(KVER) $(lastword $(KVERS)))
 demo: plugin
 	$(MAKE) --no-print-directory KVER=$(DEMO_KVER) modules
 	@KVER="$(DEMO_KVER)" tools/demo.sh
+
+# The benchmark of issue 6; BENCH_SECS, BENCH_ROUNDS, BENCH_PROFILES,
+# BENCH_KINDS, BENCH_WORKLOADS shrink it (tools/bench/bench.sh).
+bench: plugin tools
+	@KVERS="$(or $(KVER),$(KVERS))" tools/bench/bench.sh
 
 # Zero warnings under W=1 and sparse on every kernel, checkpatch-clean.
 KERNEL_SRCS := $(wildcard *.c include/*.h include/uapi/linux/*.h)
