@@ -20,7 +20,7 @@
 # 4 nothing passed and everything skipped.
 
 DIR=$(cd "$(dirname "$0")" && pwd)
-DEFAULT_TESTS=(stt_netlink.sh stt_basic.sh stt_offload.sh stt_wire.sh stt_rmmod.sh)
+DEFAULT_TESTS=(stt_netlink.sh stt_basic.sh stt_offload.sh stt_wire.sh stt_bench_smoke.sh stt_rmmod.sh)
 
 usage()
 {
