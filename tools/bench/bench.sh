@@ -34,11 +34,12 @@ ROUNDS=${BENCH_ROUNDS:-3}
 read -r -a PROFILES <<<"${BENCH_PROFILES:-nic-tso wire wire-nogro none}"
 read -r -a KINDS <<<"${BENCH_KINDS:-plain stt vxlan geneve gretap}"
 read -r -a WORKLOADS <<<"${BENCH_WORKLOADS:-tcp1 tcp4 udp64 rr}"
-# Seconds each measurement costs on top of BENCH_SECS under TCG (starting
-# the server, netns exec, iperf3's handshake and JSON, jq), and per VM run
-# (boot, module loads, five topologies).  Measured on a 2-core TCG host.
-PER_RUN_OVERHEAD=$((${BENCH_SETTLE:-1} + 3))
-PER_VM=60
+# Tenths of a second each measurement costs on top of BENCH_SECS under TCG
+# (the settle pause, starting the server, netns exec, iperf3's handshake and
+# JSON, jq), and seconds per VM run (boot, module loads, five topologies).
+# Measured on a 2-core TCG host: 40 runs of 2 s took 227 s in all.
+PER_RUN_OVERHEAD=$((${BENCH_SETTLE:-1} * 10 + 25))
+PER_VM=30
 
 say() { printf 'bench: %s\n' "$*"; }
 
@@ -74,7 +75,7 @@ command -v gnuplot >/dev/null ||
 	say "warning: gnuplot not installed (apt-get install gnuplot-nox): tables only, no charts"
 
 n=$((ROUNDS * ${#PROFILES[@]} * ${#WORKLOADS[@]} * ${#KINDS[@]}))
-per_kernel=$((n * (SECS + PER_RUN_OVERHEAD) + PER_VM))
+per_kernel=$((n * (SECS * 10 + PER_RUN_OVERHEAD) / 10 + PER_VM))
 total=$((per_kernel * ${#full[@]}))
 say "${#full[@]} kernel(s): ${full[*]}"
 say "per kernel: $n measurements = $ROUNDS rounds x ${#PROFILES[@]} profiles (${PROFILES[*]})" \
