@@ -198,7 +198,7 @@ for k in "${KINDS[@]}"; do
 	say "set up $k: $(ip -n "${NSA[$k]}" -br link show "$dev" | tr -s ' ')"
 	# The device as configured, kernel defaults included (checksums...).
 	echo "BENCH-META link.$k=$(ip -n "${NSA[$k]}" -d link show "$dev" |
-		sed -n '2,3p' | tr -s ' \n' ' ' | sed 's/ *link\/ether [^ ]* brd [^ ]*//')"
+		sed -n '1s/.* \(mtu [0-9]*\) .*/\1/p; 3p' | tr -s ' \n' ' ')"
 done
 
 ###########################################################################

@@ -285,7 +285,7 @@ def chart(path, profile, cells, workloads, kinds, meta, gnuplot):
 set terminal pngcairo size 1100,600 font 'DejaVu Sans,10' noenhanced
 set bmargin 5
 set output '%s'
-set title "STT benchmark, profile '%s' — %s, %s s per run, %s rounds\\nmedian as a multiple of plain (no tunnel) in the same run; whiskers: min–max over rounds"
+set title "STT benchmark, profile '%s' — %s, %s s per run, %s round(s)\\nmedian as a multiple of plain (no tunnel) in the same run; whiskers: min–max over rounds"
 set datafile missing '?'
 set style data histograms
 set style histogram errorbars gap 1.5 lw 1
@@ -357,7 +357,7 @@ def main():
     if meta.get("secs") != "10":
         reduced.append("%s s per measurement (full: 10)" % meta.get("secs"))
     if num(meta.get("rounds")) is not None and num(meta.get("rounds")) < 3:
-        reduced.append("%s rounds (full: 3)" % meta.get("rounds"))
+        reduced.append("%s round(s) (full: 3)" % meta.get("rounds"))
     for name, full in (("profiles", PROFILE_ORDER), ("kinds", KIND_ORDER),
                        ("workloads", WORKLOAD_ORDER)):
         if set(meta.get(name, "").split()) != set(full):
@@ -365,7 +365,7 @@ def main():
     if reduced:
         md.append("**Reduced run** — %s.\n" % "; ".join(reduced))
     md.append("- Kernel: `%s`" % meta.get("uname", meta.get("kernel", "?")))
-    md.append("- %s vCPUs (QEMU; TCG unless VM_ACCEL=kvm), %s s per measurement, %s interleaved rounds; "
+    md.append("- %s vCPUs (QEMU; TCG unless VM_ACCEL=kvm), %s s per measurement, %s interleaved round(s); "
               "medians, spread = (max − min) / median" % (
                   meta.get("cpus", "?"), meta.get("secs", "?"), meta.get("rounds", "?")))
     md.append("- %s; stt.ko srcversion %s" % (meta.get("iperf3", "iperf3 ?"),
