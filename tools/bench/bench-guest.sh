@@ -30,9 +30,6 @@
 #   BENCH_WORKLOADS  "tcp1 tcp4 udp64 rr"
 #   BENCH_RR_BYTES   request and response size for rr (1)
 #   BENCH_SETTLE     seconds of quiet before each measurement (1)
-#   BENCH_PERF       kinds to profile, e.g. "stt plain" (off): perf record
-#                    -e cpu-clock -a around their runs, top symbols printed
-#                    as BENCH-PERF lines (perturbs those runs' figures)
 #   STT_KO           stt.ko to load
 
 set -u
@@ -369,33 +366,19 @@ say "$TOTAL measurements of ${SECS}s: ${ROUNDS} rounds x ${#PROFILES[@]} profile
 
 measure()
 {
-	local r=$1 p=$2 w=$3 k=$4 ok=0 busy cpu_s="" per_gb="" eta before="" after perf_pid
+	local r=$1 p=$2 w=$3 k=$4 ok=0 busy cpu_s="" per_gb="" eta before="" after
 
 	VALUE="" UNIT="" BYTES="" EXTRA="" TRANSACTIONS=""
 	# Let the previous run's queues drain (a 64-byte flood leaves a
 	# backlog that would land in the next run's latency).
 	sleep "$SETTLE"
 	[ "$k" = stt ] && before=$(stt_rx_snap)
-	perf_pid=""
-	if [[ " ${BENCH_PERF:-} " == *" $k "* ]]; then
-		perf record -q -e cpu-clock -a -o "/tmp/bench-perf.data" -- \
-			sleep "$SECS" >/dev/null 2>&1 &
-		perf_pid=$!
-		stt_track_pid "$perf_pid"
-	fi
 	case $w in
 	tcp1) run_tcp "$k" || ok=1 ;;
 	tcp4) run_tcp "$k" -P 4 || ok=1 ;;
 	udp64) run_udp64 "$k" || ok=1 ;;
 	rr) run_rr "$k" || ok=1 ;;
 	esac
-	if [ -n "$perf_pid" ]; then
-		wait "$perf_pid"
-		perf report -i /tmp/bench-perf.data --stdio --no-children \
-			--sort sym --percent-limit 1 2>/dev/null | grep -vE '^#|^$' |
-			head -25 | sed "s/^/BENCH-PERF $p $w $k: /"
-		rm -f /tmp/bench-perf.data
-	fi
 	N=$((N + 1))
 	eta=$(((SECONDS - T_START) * (TOTAL - N) / N))
 	if [ "$ok" != 0 ]; then

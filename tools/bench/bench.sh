@@ -20,7 +20,6 @@
 #   BENCH_WORKLOADS  workloads ("tcp1 tcp4 udp64 rr")
 #   BENCH_RR_BYTES   TCP_RR request/response size (1)
 #   BENCH_SETTLE     seconds of quiet before each measurement (1)
-#   BENCH_PERF       kinds to profile with perf in the VM ("stt plain"; off)
 #   BENCH_OUT        results directory (bench-results)
 #   VM_TIMEOUT       the VM's limit; default: twice the estimate + 10 min
 # Exit status: 0 when every kernel's run finished and produced a report.
@@ -85,7 +84,7 @@ say "expected duration: about $(((total + 59) / 60)) min ($(((per_kernel + 59) /
 export BENCH_SECS=$SECS BENCH_ROUNDS=$ROUNDS BENCH_PROFILES="${PROFILES[*]}"
 export BENCH_KINDS="${KINDS[*]}" BENCH_WORKLOADS="${WORKLOADS[*]}"
 export BENCH_RR_BYTES=${BENCH_RR_BYTES:-1} BENCH_SETTLE=${BENCH_SETTLE:-1}
-export VM_ENV="${VM_ENV:-} BENCH_SECS BENCH_ROUNDS BENCH_PROFILES BENCH_KINDS BENCH_WORKLOADS BENCH_RR_BYTES BENCH_SETTLE BENCH_PERF"
+export VM_ENV="${VM_ENV:-} BENCH_SECS BENCH_ROUNDS BENCH_PROFILES BENCH_KINDS BENCH_WORKLOADS BENCH_RR_BYTES BENCH_SETTLE"
 export VM_TIMEOUT=${VM_TIMEOUT:-$((per_kernel * 2 + 600))}
 
 rc=0

@@ -53,7 +53,7 @@ def ordered(items, order):
 
 
 def parse(path):
-    meta, cmds, results, stt, warns, perf = {}, [], [], [], [], []
+    meta, cmds, results, stt, warns = {}, [], [], [], []
     done = None
     with open(path, errors="replace") as f:
         for line in f:
@@ -71,11 +71,9 @@ def parse(path):
                 stt.append(kv(rest))
             elif tag in ("BENCH-WARN", "BENCH-FATAL"):
                 warns.append(line)
-            elif tag == "BENCH-PERF":
-                perf.append(rest)
             elif tag == "BENCH-DONE":
                 done = kv(rest)
-    return meta, cmds, results, stt, warns, perf, done
+    return meta, cmds, results, stt, warns, done
 
 
 class Cell:
@@ -324,7 +322,7 @@ def main():
         sys.exit(2)
     raw, outdir = sys.argv[1], sys.argv[2]
     command = sys.argv[3] if len(sys.argv) > 3 else ""
-    meta, cmds, results, stt, warns, perf, done = parse(raw)
+    meta, cmds, results, stt, warns, done = parse(raw)
     if not results:
         print("report: no BENCH-RESULT lines in %s" % raw, file=sys.stderr)
         sys.exit(1)
@@ -444,12 +442,6 @@ def main():
         md.append("## Warnings from the run\n")
         md.append("```")
         md.extend(sorted(set(warns)))
-        md.append("```\n")
-
-    if perf:
-        md.append("## perf (cpu-clock, whole guest, BENCH_PERF runs only)\n")
-        md.append("```")
-        md.extend(perf)
         md.append("```\n")
 
     links = [(k[5:], v) for k, v in meta.items() if k.startswith("link.")]
