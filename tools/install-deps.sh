@@ -21,6 +21,8 @@ PACKAGES=(
 	# used by the selftests inside the VM (the host's / is the guest's)
 	iproute2 ethtool iperf3 iputils-ping tshark jq python3 procps
 	bsdextrautils
+	# make bench: the charts
+	gnuplot-nox
 )
 
 export DEBIAN_FRONTEND=noninteractive
