@@ -8,6 +8,9 @@
 #   make check            build, boot each kernel in QEMU, run selftests
 #   make check SANITIZE=1 the same with slub_debug=FZPU (+ KFENCE on 6.12)
 #   make demo             live tunnel between two namespaces, in a VM
+#   make bench            STT vs plain/vxlan/geneve/gretap in a VM, on every
+#                         kernel with headers (KVER=... for one); writes
+#                         bench-results/KVER/ (tools/bench/bench.sh)
 #   make install          module into /lib/modules/$(uname -r)/updates, plugin
 #                         into iproute2's lib dir
 
@@ -29,7 +32,7 @@ else
 endif
 KVERS ?= $(INSTALLED_KVERS)
 
-.PHONY: all modules plugin tools check demo install clean bench lint
+.PHONY: all modules plugin tools check demo install clean bench bench-smoke lint
 
 all: modules plugin tools
 
@@ -57,8 +60,10 @@ plugin:
 	$(MAKE) -C tools/iproute2
 
 # Test tools that run on the host's / inside the VM.
-tools: tools/stt-craft
+tools: tools/stt-craft tools/bench/stt-rr
 tools/stt-craft: tools/stt-craft.c
+	$(CC) -Wall -Wextra -O2 -o $@ $<
+tools/bench/stt-rr: tools/bench/stt-rr.c
 	$(CC) -Wall -Wextra -O2 -o $@ $<
 
 check: plugin tools
@@ -68,6 +73,15 @@ DEMO_KVER = $(firstword $(KVER) $(lastword $(KVERS)))
 demo: plugin
 	$(MAKE) --no-print-directory KVER=$(DEMO_KVER) modules
 	@KVER="$(DEMO_KVER)" tools/demo.sh
+
+# The benchmark of issue 6; BENCH_SECS, BENCH_ROUNDS, BENCH_PROFILES,
+# BENCH_KINDS, BENCH_WORKLOADS shrink it (tools/bench/bench.sh).
+bench: plugin tools
+	@KVERS="$(or $(KVER),$(KVERS))" tools/bench/bench.sh
+
+# The benchmark's 30-second tripwire (STT >= 0.5x plain), in the VM.
+bench-smoke: plugin tools
+	@KVERS="$(or $(KVER),$(KVERS))" CHECK_TESTS=stt_bench_smoke tools/check.sh
 
 # Zero warnings under W=1 and sparse on every kernel, checkpatch-clean.
 KERNEL_SRCS := $(wildcard *.c include/*.h include/uapi/linux/*.h)
@@ -91,5 +105,5 @@ install: all
 
 clean:
 	rm -rf build *.o *.ko *.mod *.mod.c *.mod.o .*.cmd modules.order Module.symvers
-	rm -f tools/stt-craft
+	rm -f tools/stt-craft tools/bench/stt-rr
 	$(MAKE) -C tools/iproute2 clean

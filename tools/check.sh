@@ -23,6 +23,7 @@
 # VM time limit is then VM_TIMEOUT (default 2 x vm-run's 1800 s), and the
 # logs are build/check/$KVER-sanitize.log.
 #
+# CHECK_TESTS names the tests to run (default: the runner's list);
 # CHECK_RUNNER overrides selftests/run.sh (for testing this script).
 
 set -u
@@ -30,6 +31,7 @@ set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 REPO=$(pwd -P)
 RUNNER=${CHECK_RUNNER:-selftests/run.sh}
+read -r -a TESTS <<<"${CHECK_TESTS:-}"
 
 say() { printf '==== check: %s\n' "$*"; }
 
@@ -126,9 +128,10 @@ for arg in "${kvers[@]}"; do
 		VM_APPEND="${VM_APPEND:+$VM_APPEND }$append" \
 			VM_TIMEOUT=${VM_TIMEOUT:-3600} \
 			tools/vm-run "$kver" -- bash -c "$SANITIZE_PROBE" sanitize \
-			"$RUNNER" -k "build/$kver/stt.ko" 2>&1 | tee "$log"
+			"$RUNNER" -k "build/$kver/stt.ko" "${TESTS[@]}" 2>&1 | tee "$log"
 	else
-		tools/vm-run "$kver" -- "$RUNNER" -k "build/$kver/stt.ko" 2>&1 | tee "$log"
+		tools/vm-run "$kver" -- "$RUNNER" -k "build/$kver/stt.ko" "${TESTS[@]}" 2>&1 |
+			tee "$log"
 	fi
 	rc=${PIPESTATUS[0]}
 	dt=$((SECONDS - t0))

@@ -21,8 +21,8 @@ PACKAGES=(
 	# used by the selftests inside the VM (the host's / is the guest's)
 	iproute2 ethtool iperf3 iputils-ping tshark jq python3 procps
 	bsdextrautils
-	# pictures of what the tests measure (tools/flood-plot.py)
-	python3-matplotlib
+	# pictures: tools/flood-plot.py (matplotlib), make bench's charts (gnuplot)
+	python3-matplotlib gnuplot-nox
 )
 
 export DEBIAN_FRONTEND=noninteractive

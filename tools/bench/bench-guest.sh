@@ -1,0 +1,420 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench-guest.sh: the in-VM half of "make bench" (tools/bench/bench.sh boots
+# the VM and runs this).  Everything it measures goes to stdout as lines
+#
+#   BENCH-META key=value...          kernel, settings
+#   BENCH-CMD <command>              a command run, for the report
+#   BENCH-RESULT key=value...        one measurement
+#   BENCH-STT key=value...           STT receive counters around one run
+#   BENCH-WARN text                  something to look at
+#
+# which the host parses (the guest's files vanish at power off); every other
+# line is progress for the human watching.
+#
+# Topology, one per tunnel kind, all alike (so that no kind's hooks or
+# devices sit on another's path):
+#
+#   netns A                                          netns B
+#   tun0 10.0.0.1/24 (kind's inner MTU)              tun0 10.0.0.2/24
+#   veth_a 192.0.2.1/24 ------ veth, MTU 1500 ------ veth_b 192.0.2.2/24
+#
+# "plain" has no tunnel and measures 192.0.2.1 -> 192.0.2.2.
+#
+# Environment (defaults are the full benchmark):
+#   BENCH_SECS       seconds per measurement (10)
+#   BENCH_ROUNDS     interleaved rounds (3)
+#   BENCH_PROFILES   "nic-tso wire wire-nogro none"
+#   BENCH_KINDS      "plain stt vxlan geneve gretap"
+#   BENCH_WORKLOADS  "tcp1 tcp4 udp64 rr"
+#   BENCH_RR_BYTES   request and response size for rr (1)
+#   BENCH_SETTLE     seconds of quiet before each measurement (1)
+#   STT_KO           stt.ko to load
+
+set -u
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=SCRIPTDIR/../../selftests/lib.sh
+source "$REPO/selftests/lib.sh"
+
+SECS=${BENCH_SECS:-10}
+ROUNDS=${BENCH_ROUNDS:-3}
+read -r -a PROFILES <<<"${BENCH_PROFILES:-nic-tso wire wire-nogro none}"
+read -r -a KINDS <<<"${BENCH_KINDS:-plain stt vxlan geneve gretap}"
+read -r -a WORKLOADS <<<"${BENCH_WORKLOADS:-tcp1 tcp4 udp64 rr}"
+RR_BYTES=${BENCH_RR_BYTES:-1}
+RR=$REPO/tools/bench/stt-rr
+IPERF_PORT=5201
+RR_PORT=5202
+
+# The tunnel's inner MTU: the outer packet must fit the 1500-byte underlay.
+#   vxlan, geneve: outer IPv4 20 + UDP 8 + header 8 + inner Ethernet 14 = 50
+#   gretap: outer IPv4 20 + GRE 4 + inner Ethernet 14 = 38
+#   stt: 1500, because STT segments every frame to the path (the outer
+#   packet is a TCP segment of at most 1500 bytes whatever the inner size),
+#   and 1500 keeps the inner MSS equal to plain's 1460.
+declare -A INNER_MTU=([stt]=1500 [vxlan]=1450 [geneve]=1450 [gretap]=1462)
+
+# ethtool -K arguments per profile, on both underlay veths.  Every tunnel
+# segmentation offload is off in every profile: veth claims them all, which
+# would hand vxlan/geneve/gretap GSO skbs through whole and flatter them.
+TNL_OFF="tx-udp_tnl-segmentation off tx-udp_tnl-csum-segmentation off
+tx-gre-segmentation off tx-gre-csum-segmentation off tx-ipxip4-segmentation off
+tx-ipxip6-segmentation off tx-gso-partial off"
+declare -A PROFILE_ARGS=(
+	[nic-tso]="tso on gso on gro off sg on tx on $TNL_OFF"
+	[wire]="tso off gso on gro on sg on tx on $TNL_OFF"
+	[wire-nogro]="tso off gso on gro off sg on tx on $TNL_OFF"
+	[none]="tso off gso off gro off tx off sg off $TNL_OFF"
+)
+# What must hold after ethtool -K (ethtool -k names).
+declare -A PROFILE_CHECK=(
+	[nic-tso]="tcp-segmentation-offload=on generic-receive-offload=off"
+	[wire]="tcp-segmentation-offload=off generic-segmentation-offload=on generic-receive-offload=on"
+	[wire-nogro]="tcp-segmentation-offload=off generic-segmentation-offload=on generic-receive-offload=off"
+	[none]="tcp-segmentation-offload=off generic-segmentation-offload=off generic-receive-offload=off tx-checksumming=off scatter-gather=off"
+)
+
+say() { echo "bench: $*"; }
+warn() { echo "BENCH-WARN $*"; }
+die()
+{
+	echo "BENCH-FATAL $*"
+	exit 1
+}
+
+for p in "${PROFILES[@]}"; do
+	[ -n "${PROFILE_ARGS[$p]:-}" ] || die "unknown profile $p"
+done
+for k in "${KINDS[@]}"; do
+	case $k in plain | stt | vxlan | geneve | gretap) ;; *) die "unknown kind $k" ;; esac
+done
+for w in "${WORKLOADS[@]}"; do
+	case $w in tcp1 | tcp4 | udp64 | rr) ;; *) die "unknown workload $w" ;; esac
+done
+[[ $SECS =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECS=$SECS: want whole seconds >= 1"
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS=$ROUNDS: want >= 1"
+[ -x "$RR" ] || die "$RR not built (make tools)"
+for c in ip ethtool iperf3 jq ping ss timeout; do
+	stt_have "$c" || die "missing $c"
+done
+
+###########################################################################
+# Setup
+###########################################################################
+
+echo "BENCH-META kernel=$(uname -r)"
+echo "BENCH-META uname=$(uname -a)"
+echo "BENCH-META cpus=$(nproc)"
+echo "BENCH-META secs=$SECS"
+echo "BENCH-META rounds=$ROUNDS"
+echo "BENCH-META rr_bytes=$RR_BYTES"
+echo "BENCH-META profiles=${PROFILES[*]}"
+echo "BENCH-META kinds=${KINDS[*]}"
+echo "BENCH-META workloads=${WORKLOADS[*]}"
+echo "BENCH-META iperf3=$(iperf3 --version 2>/dev/null | head -1)"
+for p in "${PROFILES[@]}"; do
+	echo "BENCH-META profile.$p=ethtool -K DEV ${PROFILE_ARGS[$p]//$'\n'/ }"
+done
+
+# cmd CMD...: run CMD and record it for the report.
+cmd()
+{
+	echo "BENCH-CMD $*"
+	"$@"
+}
+
+# Module autoload does not work in the VM: load everything up front.
+modprobe -a veth vxlan geneve ip_gre udp_tunnel ip6_udp_tunnel 2>/dev/null ||
+	warn "modprobe veth vxlan geneve ip_gre failed"
+if [[ " ${KINDS[*]} " == *" stt "* ]]; then
+	stt_load_module >/dev/null || die "cannot load $(stt_ko_path)"
+	stt_plugin >/dev/null || die "ip does not load the stt plugin"
+	echo "BENCH-META stt_ko=$(stt_ko_path)"
+	echo "BENCH-META srcversion=$(cat /sys/module/stt/srcversion 2>/dev/null)"
+fi
+
+declare -A NSA NSB DST
+
+add_tunnel()
+{
+	local kind=$1 ns=$2 lip=$3 rip=$4
+
+	case $kind in
+	stt)
+		cmd ip -n "$ns" link add tun0 type stt remote "$rip" local "$lip" \
+			key "$STT_KEY" dstport "$STT_PORT"
+		;;
+	vxlan)
+		cmd ip -n "$ns" link add tun0 type vxlan id 42 remote "$rip" \
+			local "$lip" dstport 4789
+		;;
+	geneve)
+		cmd ip -n "$ns" link add tun0 type geneve id 42 remote "$rip"
+		;;
+	gretap)
+		cmd ip -n "$ns" link add tun0 type gretap remote "$rip" local "$lip"
+		;;
+	esac
+}
+
+setup_kind()
+{
+	local kind=$1 a b
+
+	setup_ns A B || return 1
+	echo "BENCH-CMD # $kind: netns A=$A B=$B"
+	cmd ip link add veth_a netns "$A" mtu 1500 type veth \
+		peer name veth_b netns "$B" mtu 1500 || return 1
+	cmd ip -n "$A" addr add 192.0.2.1/24 dev veth_a || return 1
+	cmd ip -n "$B" addr add 192.0.2.2/24 dev veth_b || return 1
+	cmd ip -n "$A" link set veth_a up || return 1
+	cmd ip -n "$B" link set veth_b up || return 1
+	NSA[$kind]=$A
+	NSB[$kind]=$B
+	DST[$kind]=192.0.2.2
+	if [ "$kind" != plain ]; then
+		add_tunnel "$kind" "$A" 192.0.2.1 192.0.2.2 || return 1
+		add_tunnel "$kind" "$B" 192.0.2.2 192.0.2.1 || return 1
+		for a in "$A:10.0.0.1" "$B:10.0.0.2"; do
+			b=${a%%:*}
+			cmd ip -n "$b" link set tun0 mtu "${INNER_MTU[$kind]}" || return 1
+			cmd ip -n "$b" addr add "${a#*:}/24" dev tun0 || return 1
+			cmd ip -n "$b" link set tun0 up || return 1
+		done
+		DST[$kind]=10.0.0.2
+	fi
+	stt_wait_for 10 nsx "$A" ping -q -c 1 -W 1 "${DST[$kind]}" >/dev/null ||
+		{ say "$kind: ping ${DST[$kind]} fails"; return 1; }
+}
+
+for k in "${KINDS[@]}"; do
+	setup_kind "$k" || die "cannot set up $k"
+	dev=$([ "$k" = plain ] && echo veth_a || echo tun0)
+	say "set up $k: $(ip -n "${NSA[$k]}" -br link show "$dev" | tr -s ' ')"
+	# The device as configured, kernel defaults included (checksums...).
+	echo "BENCH-META link.$k=$(ip -n "${NSA[$k]}" -d link show "$dev" |
+		sed -n '1s/.* \(mtu [0-9]*\) .*/\1/p; 3p' | tr -s ' \n' ' ')"
+done
+
+###########################################################################
+# Offload profiles
+###########################################################################
+
+# apply_profile P: ethtool -K on both veths of every kind, then check.
+apply_profile()
+{
+	local p=$1 k ns dev kv state args
+
+	args=${PROFILE_ARGS[$p]//$'\n'/ }
+	for k in "${KINDS[@]}"; do
+		for ns in "${NSA[$k]}:veth_a" "${NSB[$k]}:veth_b"; do
+			dev=${ns#*:}
+			ns=${ns%%:*}
+			# Fixed features make ethtool complain; the check below
+			# is what counts.
+			# shellcheck disable=SC2086 # a word list
+			ip netns exec "$ns" ethtool -K "$dev" $args >/dev/null 2>&1
+			state=$(ip netns exec "$ns" ethtool -k "$dev" 2>/dev/null |
+				awk -F': ' 'NF == 2 { split($2, v, " "); print $1 "=" v[1] }')
+			for kv in ${PROFILE_CHECK[$p]} tx-udp_tnl-segmentation=off \
+				tx-gre-segmentation=off; do
+				grep -qx -- "$kv" <<<"$state" ||
+					warn "$p: $k $dev: want $kv, have $(grep -- "^${kv%=*}=" <<<"$state")"
+			done
+		done
+	done
+}
+
+###########################################################################
+# Measurements
+###########################################################################
+
+# Busy and total jiffies of the whole guest from /proc/stat's cpu line.
+cpu_busy()
+{
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
+listening()
+{
+	ip netns exec "$1" ss -Hltn "sport = :$2" 2>/dev/null | grep -q .
+}
+
+# Set by each run_*: VALUE UNIT BYTES EXTRA.
+VALUE=""
+UNIT=""
+BYTES=""
+EXTRA=""
+CPU0=0
+CPU1=0
+TRANSACTIONS=""
+SETTLE=${BENCH_SETTLE:-1}
+
+cpu_start() { CPU0=$(cpu_busy); }
+
+# run_iperf KIND ARGS...: one iperf3 client run against a fresh server.
+run_iperf()
+{
+	local kind=$1 a=${NSA[$1]} b=${NSB[$1]} dst=${DST[$1]} spid out
+
+	shift
+	ip netns exec "$b" timeout $((SECS + 60)) iperf3 -s -1 -B "$dst" \
+		-p "$IPERF_PORT" >/dev/null 2>&1 &
+	spid=$!
+	stt_track_pid "$spid"
+	stt_wait_for 10 listening "$b" "$IPERF_PORT" || {
+		warn "iperf3 server did not start in $kind"
+		return 1
+	}
+	cpu_start
+	out=$(ip netns exec "$a" timeout $((SECS + 45)) iperf3 -c "$dst" \
+		-p "$IPERF_PORT" -t "$SECS" --connect-timeout 5000 -J "$@" 2>&1)
+	CPU1=$(cpu_busy)
+	wait "$spid" 2>/dev/null
+	IPERF_JSON=$out
+	if ! jq -e '.end.sum_received.bytes > 0' <<<"$out" >/dev/null 2>&1; then
+		warn "$kind: iperf3 $* failed: $(jq -r '.error // empty' <<<"$out" 2>/dev/null | head -1)"
+		return 1
+	fi
+}
+
+run_tcp()
+{
+	local kind=$1
+
+	shift
+	run_iperf "$kind" "$@" || return 1
+	read -r BYTES VALUE <<<"$(jq -r '.end.sum_received |
+		"\(.bytes) \(.bits_per_second / 1e9)"' <<<"$IPERF_JSON")"
+	UNIT=Gbit/s
+	EXTRA="retransmits=$(jq -r '.end.sum_sent.retransmits // 0' <<<"$IPERF_JSON")"
+}
+
+run_udp64()
+{
+	local kind=$1 sent
+
+	run_iperf "$kind" -u -l 64 -b 0 || return 1
+	# (no <(...) in the VM: it has no /dev/fd)
+	read -r BYTES VALUE sent <<<"$(jq -r '
+		"\(.end.sum_received.bytes) \(.end.sum_received.bytes / 64 / .end.sum_received.seconds / 1000) \(.end.sum_sent.bytes / 64 / .end.sum_sent.seconds / 1000)"' \
+		<<<"$IPERF_JSON")"
+	UNIT=kpps
+	EXTRA="sent_kpps=$sent"
+}
+
+run_rr()
+{
+	local kind=$1 a=${NSA[$1]} b=${NSB[$1]} dst=${DST[$1]} spid out
+
+	ip netns exec "$b" timeout $((SECS + 60)) "$RR" -s -B "$dst" \
+		-p "$RR_PORT" -T 60 >/dev/null 2>&1 &
+	spid=$!
+	stt_track_pid "$spid"
+	stt_wait_for 10 listening "$b" "$RR_PORT" || {
+		warn "stt-rr server did not start in $kind"
+		return 1
+	}
+	cpu_start
+	out=$(ip netns exec "$a" timeout $((SECS + 30)) "$RR" -c "$dst" \
+		-p "$RR_PORT" -t "$SECS" -l "$RR_BYTES" 2>&1)
+	CPU1=$(cpu_busy)
+	wait "$spid" 2>/dev/null
+	VALUE=$(sed -n 's/.* tps=\([0-9.]*\).*/\1/p' <<<"$out")
+	[ -n "$VALUE" ] || { warn "$kind: stt-rr failed: $out"; return 1; }
+	VALUE=$(awk -v v="$VALUE" 'BEGIN { printf "%.4f", v / 1000 }')
+	UNIT=ktps
+	# CPU per transaction, not per GB (measure() divides by TRANSACTIONS).
+	BYTES=""
+	TRANSACTIONS=$(sed -n 's/^transactions=\([0-9]*\).*/\1/p' <<<"$out")
+	EXTRA="$(grep -o 'mean_us=[0-9.]* p50_us=[0-9]* p99_us=[0-9]*' <<<"$out")"
+}
+
+# The exact commands, once, for the report.
+echo "BENCH-CMD # per measurement (client in A, server in B; DST = 192.0.2.2 for plain, 10.0.0.2 otherwise):"
+echo "BENCH-CMD iperf3 -s -1 -B DST -p $IPERF_PORT"
+echo "BENCH-CMD iperf3 -c DST -p $IPERF_PORT -t $SECS --connect-timeout 5000 -J            # tcp1"
+echo "BENCH-CMD iperf3 -c DST -p $IPERF_PORT -t $SECS --connect-timeout 5000 -J -P 4       # tcp4"
+echo "BENCH-CMD iperf3 -c DST -p $IPERF_PORT -t $SECS --connect-timeout 5000 -J -u -l 64 -b 0  # udp64"
+echo "BENCH-CMD tools/bench/stt-rr -s -B DST -p $RR_PORT; tools/bench/stt-rr -c DST -p $RR_PORT -t $SECS -l $RR_BYTES  # rr"
+echo "BENCH-CMD # CPU: busy jiffies (user+nice+system+irq+softirq+steal) of /proc/stat's cpu line, before and after the client"
+
+# STT receive counters on B's tun0 (how frames arrived).
+stt_rx_snap()
+{
+	ip netns exec "${NSB[stt]}" ethtool -S tun0 2>/dev/null |
+		awk -F': *' '$1 ~ /rx_(frames|fastpath_frames|reasm_frames|skbs)$/ {
+			gsub(/ /, "", $1); printf "%s=%s ", $1, $2 }'
+	ip netns exec "${NSA[stt]}" cat /sys/class/net/veth_a/statistics/tx_packets 2>/dev/null |
+		awk '{ printf "wire_segments=%s", $1 }'
+}
+
+stt_rx_delta()
+{
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		n = split(a, x, " "); for (i = 1; i <= n; i++) { split(x[i], kv, "="); v[kv[1]] = kv[2] }
+		n = split(b, x, " "); for (i = 1; i <= n; i++) { split(x[i], kv, "="); printf "%s=%d ", kv[1], kv[2] - v[kv[1]] }
+	}'
+}
+
+TOTAL=$((ROUNDS * ${#PROFILES[@]} * ${#WORKLOADS[@]} * ${#KINDS[@]}))
+N=0
+T_START=$SECONDS
+say "$TOTAL measurements of ${SECS}s: ${ROUNDS} rounds x ${#PROFILES[@]} profiles x ${#WORKLOADS[@]} workloads x ${#KINDS[@]} kinds"
+
+measure()
+{
+	local r=$1 p=$2 w=$3 k=$4 ok=0 busy cpu_s="" per_gb="" eta before="" after
+
+	VALUE="" UNIT="" BYTES="" EXTRA="" TRANSACTIONS=""
+	# Let the previous run's queues drain (a 64-byte flood leaves a
+	# backlog that would land in the next run's latency).
+	sleep "$SETTLE"
+	[ "$k" = stt ] && before=$(stt_rx_snap)
+	case $w in
+	tcp1) run_tcp "$k" || ok=1 ;;
+	tcp4) run_tcp "$k" -P 4 || ok=1 ;;
+	udp64) run_udp64 "$k" || ok=1 ;;
+	rr) run_rr "$k" || ok=1 ;;
+	esac
+	N=$((N + 1))
+	eta=$(((SECONDS - T_START) * (TOTAL - N) / N))
+	if [ "$ok" != 0 ]; then
+		echo "BENCH-RESULT round=$r profile=$p kind=$k workload=$w value= unit= bytes= cpu_s= cpu_s_per_gb= failed=1"
+		say "[$N/$TOTAL] round $r $p $w $k: FAILED (eta $((eta / 60)) min)"
+		return
+	fi
+	busy=$((CPU1 - CPU0))
+	read -r cpu_s per_gb <<<"$(awk -v j="$busy" -v hz="$(getconf CLK_TCK)" -v b="$BYTES" \
+		'BEGIN { s = j / hz; printf "%.2f %s\n", s, (b > 0 ? sprintf("%.3f", s / (b / 1e9)) : "") }')"
+	if [ -n "$TRANSACTIONS" ] && [ "$TRANSACTIONS" -gt 0 ]; then
+		EXTRA+=" cpu_us_per_tx=$(awk -v s="$cpu_s" -v n="$TRANSACTIONS" 'BEGIN { printf "%.1f", s * 1e6 / n }')"
+	fi
+	echo "BENCH-RESULT round=$r profile=$p kind=$k workload=$w value=$VALUE unit=$UNIT bytes=$BYTES cpu_s=$cpu_s cpu_s_per_gb=$per_gb $EXTRA"
+	if [ -n "$before" ]; then
+		after=$(stt_rx_snap)
+		echo "BENCH-STT round=$r profile=$p workload=$w $(stt_rx_delta "$before" "$after")"
+	fi
+	say "[$N/$TOTAL] round $r $p $w $k: $(printf '%.3f' "$VALUE") $UNIT, cpu ${cpu_s}s${per_gb:+ = $per_gb s/GB}${TRANSACTIONS:+ = $(sed -n 's/.*cpu_us_per_tx=\([0-9.]*\).*/\1/p' <<<"$EXTRA") us/transaction} (eta $((eta / 60)) min)"
+}
+
+# Interleaved: every round visits every profile, every workload, every
+# kind; the order of the kinds rotates from round to round so that no kind
+# always runs first (or right after another one).
+for ((r = 1; r <= ROUNDS; r++)); do
+	for p in "${PROFILES[@]}"; do
+		apply_profile "$p"
+		for w in "${WORKLOADS[@]}"; do
+			nk=${#KINDS[@]}
+			for ((i = 0; i < nk; i++)); do
+				measure "$r" "$p" "$w" "${KINDS[$(((i + r - 1) % nk))]}"
+			done
+		done
+	done
+done
+
+bad=$(dmesg | grep -E "$STT_DMESG_BAD" | head -5)
+[ -z "$bad" ] || warn "dmesg: $bad"
+echo "BENCH-DONE measurements=$N secs=$((SECONDS - T_START))"
