@@ -11,12 +11,22 @@
 #   make bench            STT vs plain/vxlan/geneve/gretap in a VM, on every
 #                         kernel with headers (KVER=... for one); writes
 #                         bench-results/KVER/ (tools/bench/bench.sh)
-#   make install          module into /lib/modules/$(uname -r)/updates, plugin
-#                         into iproute2's lib dir
+#   make install          module into /lib/modules/$(uname -r)/updates (or
+#                         KVER's), depmod, plugin into iproute2's lib dir
+#   make uninstall        undo make install (KVER= too)
+#   make install-plugin   only the plugin (when dkms installs the module)
+#   make dkms-add         sources into /usr/src/stt-VERSION for dkms (then
+#                         dkms install -m stt -v VERSION -k KVER)
+#   make dkms-remove      dkms remove for every kernel, sources removed
+#   make check-dkms       make install and dkms on this host, modprobe in a
+#                         VM (make check runs it too)
 
 SRCS := Kbuild $(wildcard *.c) $(wildcard include/*.h include/uapi/linux/*.h)
 RUNNING := $(shell uname -r)
 IP_LIB := /usr/lib/x86_64-linux-gnu/ip
+VERSION := $(shell sed -n 's/^\#define STT_DRV_VERSION[[:space:]]*"\(.*\)"/\1/p' stt_main.c)
+INSTALL_KVER := $(or $(KVER),$(RUNNING))
+DKMS_SRC := /usr/src/stt-$(VERSION)
 
 # Every installed kernel that has headers (a /lib/modules/VER/build link).
 INSTALLED_KVERS := $(sort $(patsubst /lib/modules/%/build,%,$(wildcard /lib/modules/*/build)))
@@ -32,7 +42,9 @@ else
 endif
 KVERS ?= $(INSTALLED_KVERS)
 
-.PHONY: all modules plugin tools check demo install clean bench bench-smoke lint
+.PHONY: all modules plugin tools check demo install install-plugin uninstall \
+	clean bench bench-smoke lint \
+	dkms-add dkms-remove check-dkms
 
 all: modules plugin tools
 
@@ -96,14 +108,49 @@ lint:
 	@cp=$${CHECKPATCH:-$$(tools/get-checkpatch.sh)}; \
 	$$cp --no-tree --strict -q -f $(KERNEL_SRCS) && echo "lint: checkpatch clean"
 
-install: all
-	install -d /lib/modules/$(RUNNING)/updates
-	install -m 644 build/$(RUNNING)/stt.ko /lib/modules/$(RUNNING)/updates/stt.ko
-	depmod -a $(RUNNING)
-	install -d $(DESTDIR)$(IP_LIB)
-	install -m 755 tools/iproute2/link_stt.so $(DESTDIR)$(IP_LIB)/link_stt.so
+# One copy of stt.ko per kernel: refuse while dkms has installed one.
+install:
+	@for f in $(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/dkms/stt.ko*; do \
+	  [ -e "$$f" ] || continue; \
+	  echo "stt: dkms has installed $$f: use dkms for this kernel," >&2; \
+	  echo "stt: or remove it first (dkms remove -m stt -v $(VERSION) -k $(INSTALL_KVER))" >&2; \
+	  exit 1; done
+	$(MAKE) --no-print-directory KVER=$(INSTALL_KVER) modules plugin
+	install -D -m 644 build/$(INSTALL_KVER)/stt.ko \
+		$(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/stt.ko
+	$(if $(DESTDIR),,depmod -a $(INSTALL_KVER))
+	install -D -m 755 tools/iproute2/link_stt.so $(DESTDIR)$(IP_LIB)/link_stt.so
+
+# The plugin alone (with a dkms-installed module).
+install-plugin: plugin
+	install -D -m 755 tools/iproute2/link_stt.so $(DESTDIR)$(IP_LIB)/link_stt.so
+
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/stt.ko
+	$(if $(DESTDIR),,depmod -a $(INSTALL_KVER))
+	rm -f $(DESTDIR)$(IP_LIB)/link_stt.so
+
+# The module's sources only (no build/, no tools but the dkms hook).
+DKMS_FILES := Makefile Kbuild dkms.conf $(wildcard *.c) \
+	$(wildcard include/*.h include/uapi/linux/*.h) tools/dkms-pre-install.sh
+dkms-add:
+	@grep -q '^PACKAGE_VERSION="$(VERSION)"$$' dkms.conf || \
+	  { echo "stt: dkms.conf's PACKAGE_VERSION is not $(VERSION) (STT_DRV_VERSION)" >&2; exit 1; }
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)
+	cp -a --parents $(DKMS_FILES) $(DKMS_SRC)/
+	dkms add -m stt -v $(VERSION)
+
+dkms-remove:
+	-dkms remove -m stt -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+# dkms builds and installs for each kernel on this host; a VM then loads
+# it with modprobe (tools/check-dkms.sh).  Root, dkms and QEMU needed.
+check-dkms: plugin
+	@KVERS="$(KVERS)" tools/check-dkms.sh
 
 clean:
 	rm -rf build *.o *.ko *.mod *.mod.c *.mod.o .*.cmd modules.order Module.symvers
 	rm -f tools/stt-craft tools/bench/stt-rr
-	$(MAKE) -C tools/iproute2 clean
+	if [ -d tools/iproute2 ]; then $(MAKE) -C tools/iproute2 clean; fi

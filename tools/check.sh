@@ -23,6 +23,10 @@
 # VM time limit is then VM_TIMEOUT (default 2 x vm-run's 1800 s), and the
 # logs are build/check/$KVER-sanitize.log.
 #
+# Then tools/check-dkms.sh (make install and dkms on this host, each loaded
+# in a VM of each kernel; skipped without root, with SANITIZE=1 or with
+# CHECK_TESTS; CHECK_DKMS=0 leaves it out).
+#
 # CHECK_TESTS names the tests to run (default: the runner's list);
 # CHECK_RUNNER overrides selftests/run.sh (for testing this script).
 
@@ -168,6 +172,27 @@ for arg in "${kvers[@]}"; do
 	total_skip=$((total_skip + s))
 	summary+=("$(printf '%-28s pass=%d fail=%d skip=%d%s (%d s)%s' "$kver" "$p" "$f" "$s" "$note" "$dt" "$mode_note")")
 done
+
+# make install and dkms on this host, loaded in a VM of each kernel (under
+# a minute per kernel).  Needs root and dkms.  Not part of a SANITIZE=1 or
+# CHECK_TESTS run; CHECK_DKMS=0 leaves it out.
+if [ "${CHECK_DKMS:-1}" = 1 ] && [ -z "${CHECK_RUNNER:-}" ] &&
+	[ "$SANITIZE" = 0 ] && [ ${#TESTS[@]} -eq 0 ]; then
+	t0=$SECONDS
+	say "install: make install and dkms, tools/check-dkms.sh"
+	KVERS="${kvers[*]}" tools/check-dkms.sh 2>&1 | tee build/check/install.log
+	result=$(grep -aE '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' \
+		build/check/install.log | tail -n1)
+	if [[ $result =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped ]]; then
+		total_pass=$((total_pass + BASH_REMATCH[1]))
+		total_fail=$((total_fail + BASH_REMATCH[2]))
+		total_skip=$((total_skip + BASH_REMATCH[3]))
+		summary+=("$(printf '%-28s %s (%d s)' "install (dkms)" "$result" $((SECONDS - t0)))")
+	else
+		total_fail=$((total_fail + 1))
+		summary+=("$(printf '%-28s FAILED: no result line' "install (dkms)")")
+	fi
+fi
 
 echo
 say "summary ($((SECONDS - t_all)) s; logs in $REPO/build/check/; mode: $([ "$SANITIZE" = 1 ] && echo SANITIZE=1 || echo normal))"

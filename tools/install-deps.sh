@@ -23,6 +23,8 @@ PACKAGES=(
 	bsdextrautils
 	# pictures: tools/flood-plot.py (matplotlib), make bench's charts (gnuplot)
 	python3-matplotlib gnuplot-nox
+	# make check-dkms: dkms builds stt.ko for each kernel on the host
+	dkms
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -1,0 +1,210 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check-dkms: the two ways to install stt.ko, on this host, each then
+# loaded in a VM of the same kernel (selftests/stt_install.sh):
+#
+#   1. make install KVER=K: stt.ko in /lib/modules/K/updates/ (depmod),
+#      link_stt.so in ip's directory.  While it is there, dkms install
+#      refuses (dkms.conf: the build fails).  The VM: modprobe stt, the system
+#      plugin.  Then make uninstall.
+#   2. dkms (make dkms-add once, then dkms install -m stt -v V -k K): stt.ko
+#      in /lib/modules/K/updates/dkms/ (dkms runs depmod here, on the host;
+#      depmod in the guest over 9p would take minutes).  While it is there,
+#      make install refuses.  The VM: modprobe stt.  Then dkms remove.
+#
+# Everything installed is removed again on every exit path, so that
+# nothing shadows the build/K/stt.ko that the selftests insmod.  Needs root
+# and dkms (tools/install-deps.sh).  Run it under the same VM lock as any
+# other VM run (flock /tmp/stt-vm.lock make check-dkms): the guests of
+# other runs see this host's /lib/modules while it is installed.
+#
+#   KVERS="6.1 6.12" tools/check-dkms.sh
+#
+# Ends with "N passed, N failed, N skipped" (KTAP points of the guests plus
+# the host-side checks) and exits non-zero on any failure.
+
+set -u
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
+IP_LIB=/usr/lib/x86_64-linux-gnu/ip
+VERSION=$(sed -n 's/^#define STT_DRV_VERSION[[:space:]]*"\(.*\)"/\1/p' stt_main.c)
+
+say() { printf '==== check-dkms: %s\n' "$*"; }
+
+PASS=0
+FAIL=0
+SKIP=0
+ok() { PASS=$((PASS + 1)); say "ok: $*"; }
+nok() { FAIL=$((FAIL + 1)); say "FAIL: $*"; }
+
+if [ "$(id -u)" -ne 0 ]; then
+	say "must run as root (it installs into /lib/modules and /usr/src)"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 4
+fi
+if ! command -v dkms >/dev/null; then
+	say "dkms is not installed (tools/install-deps.sh installs it)"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+
+# Leave the system as we found it: ip's plugin directory may already hold a
+# link_stt.so (someone's make install); keep it aside.
+PLUGIN_SAVED=""
+if [ -e "$IP_LIB/link_stt.so" ]; then
+	PLUGIN_SAVED=$(mktemp)
+	cp -a "$IP_LIB/link_stt.so" "$PLUGIN_SAVED"
+fi
+MADE_INSTALL=""	# the kernel make install is in effect for
+
+cleanup()
+{
+	[ -n "$MADE_INSTALL" ] &&
+		make --no-print-directory uninstall KVER="$MADE_INSTALL" >/dev/null 2>&1
+	if dkms status -m stt -v "$VERSION" 2>/dev/null | grep -q .; then
+		make --no-print-directory dkms-remove >/dev/null 2>&1
+	fi
+	rm -rf "/usr/src/stt-$VERSION"
+	if [ -n "$PLUGIN_SAVED" ]; then
+		cp -a "$PLUGIN_SAVED" "$IP_LIB/link_stt.so"
+		rm -f "$PLUGIN_SAVED"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# installed_files K: stt.ko files under /lib/modules/K/updates.
+installed_files()
+{
+	find "/lib/modules/$1/updates" -name 'stt.ko*' 2>/dev/null | sort
+}
+
+# guest K EXPECTED_KO [VAR=VALUE...]: selftests/stt_install.sh in a VM;
+# adds its KTAP points to the totals.
+guest()
+{
+	local k=$1 ko=$2 log p f s rc
+
+	shift 2
+	log=build/check/install-$k.log
+	mkdir -p build/check
+	env -u IP_LIB_DIR STT_INSTALLED_KO="$ko" STT_INSTALLED_VERSION="$VERSION" \
+		"$@" tools/vm-run "$k" -- selftests/stt_install.sh 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	p=$(grep -acE '^ok [0-9]+ ' "$log")
+	s=$(grep -acE '^ok [0-9]+ .*# SKIP' "$log")
+	f=$(grep -acE '^not ok [0-9]+ ' "$log")
+	p=$((p - s))
+	PASS=$((PASS + p))
+	SKIP=$((SKIP + s))
+	FAIL=$((FAIL + f))
+	if [ "$rc" != 0 ] && [ "$rc" != 4 ] && [ "$f" = 0 ]; then
+		nok "$k: the VM exited $rc"
+	elif [ "$p" = 0 ]; then
+		nok "$k: no test point passed in the VM"
+	fi
+}
+
+if [ -z "${KVERS:-}" ]; then
+	for d in /lib/modules/*/build; do
+		[ -e "$d" ] || continue
+		d=${d%/build}
+		KVERS="${KVERS:-} ${d##*/}"
+	done
+fi
+read -r -a kvers <<<"${KVERS:-}"
+t_all=$SECONDS
+
+say "dkms $(dkms --version 2>/dev/null), stt $VERSION, kernels: ${kvers[*]}"
+if make --no-print-directory dkms-add; then
+	ok "make dkms-add: /usr/src/stt-$VERSION registered"
+else
+	nok "make dkms-add"
+	exit 1
+fi
+
+for arg in "${kvers[@]}"; do
+	t0=$SECONDS
+	if ! k=$(tools/vm-run --resolve "$arg" 2>&1); then
+		nok "$arg: $k"
+		continue
+	fi
+	if [ -n "$(installed_files "$k")" ]; then
+		nok "$k: stt.ko already installed, not touching it: $(installed_files "$k" | tr '\n' ' ')"
+		continue
+	fi
+
+	# 1. make install
+	say "$k: make install KVER=$k"
+	MADE_INSTALL=$k
+	if make --no-print-directory install KVER="$k" &&
+		[ "$(installed_files "$k")" = "/lib/modules/$k/updates/stt.ko" ] &&
+		[ -x "$IP_LIB/link_stt.so" ] &&
+		grep -q "^updates/stt.ko:" "/lib/modules/$k/modules.dep"; then
+		ok "$k: make install: updates/stt.ko in modules.dep, $IP_LIB/link_stt.so"
+	else
+		nok "$k: make install: $(installed_files "$k" | tr '\n' ' ')"
+	fi
+	out=$(dkms install -m stt -v "$VERSION" -k "$k" 2>&1)
+	rc=$?
+	# The refusal is in the build's make.log (dkms.conf says why).
+	out+=$(cat "/var/lib/dkms/stt/$VERSION/build/make.log" 2>/dev/null)
+	if [ "$rc" -ne 0 ] && grep -q "installed by 'make install'" <<<"$out" &&
+		[ "$(installed_files "$k")" = "/lib/modules/$k/updates/stt.ko" ]; then
+		ok "$k: dkms install refused next to make install's copy"
+	else
+		nok "$k: dkms install next to make install's copy: exit $rc"
+		printf '%s\n' "$out" | tail -5
+	fi
+	guest "$k" "/lib/modules/$k/updates/stt.ko" STT_SYSTEM_PLUGIN=1
+	if make --no-print-directory uninstall KVER="$k" &&
+		[ -z "$(installed_files "$k")" ] && [ ! -e "$IP_LIB/link_stt.so" ]; then
+		ok "$k: make uninstall"
+	else
+		nok "$k: make uninstall left $(installed_files "$k" | tr '\n' ' ')"
+	fi
+	MADE_INSTALL=""
+
+	# 2. dkms
+	say "$k: dkms install -m stt -v $VERSION -k $k"
+	t1=$SECONDS
+	if dkms install -m stt -v "$VERSION" -k "$k" &&
+		[[ $(installed_files "$k") == "/lib/modules/$k/updates/dkms/stt.ko"* ]] &&
+		grep -q "^updates/dkms/stt.ko[^:]*:" "/lib/modules/$k/modules.dep"; then
+		ok "$k: dkms install ($((SECONDS - t1)) s): $(installed_files "$k"), in modules.dep"
+	else
+		nok "$k: dkms install: $(installed_files "$k" | tr '\n' ' ')"
+	fi
+	out=$(make --no-print-directory install KVER="$k" 2>&1)
+	rc=$?
+	if [ "$rc" -ne 0 ] && grep -q "dkms has installed" <<<"$out" &&
+		[ ! -e "/lib/modules/$k/updates/stt.ko" ]; then
+		ok "$k: make install refused next to dkms's copy"
+	else
+		nok "$k: make install next to dkms's copy: exit $rc"
+		printf '%s\n' "$out" | tail -5
+		make --no-print-directory uninstall KVER="$k" >/dev/null 2>&1
+	fi
+	guest "$k" "/lib/modules/$k/updates/dkms/stt.ko"
+	if dkms remove -m stt -v "$VERSION" -k "$k" >/dev/null &&
+		[ -z "$(installed_files "$k")" ] &&
+		! grep -q "stt.ko" "/lib/modules/$k/modules.dep"; then
+		ok "$k: dkms remove: no stt.ko left under /lib/modules/$k"
+	else
+		nok "$k: dkms remove left $(installed_files "$k" | tr '\n' ' ')"
+	fi
+	say "$k: $((SECONDS - t0)) s"
+done
+
+make --no-print-directory dkms-remove >/dev/null 2>&1
+if [ ! -e "/usr/src/stt-$VERSION" ] && ! dkms status -m stt 2>/dev/null | grep -q .; then
+	ok "make dkms-remove: nothing of stt left in dkms"
+else
+	nok "make dkms-remove: $(dkms status -m stt 2>&1)"
+fi
+
+say "done in $((SECONDS - t_all)) s"
+echo "$PASS passed, $FAIL failed, $SKIP skipped"
+[ "$FAIL" = 0 ]
