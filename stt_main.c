@@ -59,6 +59,7 @@ static const char * const stt_net_stat_names[STT_NET_STATS_NUM] = {
 	[STT_NET_REASM_DUPLICATES]	= "reasm_duplicates",
 	[STT_NET_REASM_MEM_DROPS]	= "reasm_mem_drops",
 	[STT_NET_REASM_DROPPED_SEGS]	= "reasm_dropped_segs",
+	[STT_NET_ICMP_PMTU]		= "icmp_pmtu_updates",
 };
 
 struct stt_net *stt_pernet(const struct net *net)
@@ -78,23 +79,50 @@ static struct hlist_head *stt_dev_bucket(struct stt_net *sn, u64 key,
  * The device for a frame: (remote, key, port) must match; a device bound
  * to the frame's destination address wins over one with a wildcard local.
  */
-struct stt_dev *stt_lookup_dev(struct stt_net *sn, __be32 saddr, __be32 daddr,
-			       __be16 dport, u64 key)
+struct stt_dev *stt_lookup_dev(struct stt_net *sn, const struct in6_addr *saddr,
+			       const struct in6_addr *daddr, __be16 dport,
+			       u64 key)
 {
 	struct stt_dev *stt, *wildcard = NULL;
 
 	hlist_for_each_entry_rcu(stt, stt_dev_bucket(sn, key, dport), hlist) {
-		const struct stt_config *cfg = &stt->cfg;
+		const struct stt_config *cfg = rcu_dereference(stt->cfg);
 
-		if (cfg->key != key || cfg->dport != dport ||
-		    cfg->remote != saddr || !(stt->dev->flags & IFF_UP))
+		/* NULL: being unregistered (stt_dev_uninit()). */
+		if (!cfg || cfg->key != key || cfg->dport != dport ||
+		    !ipv6_addr_equal(&cfg->remote, saddr) ||
+		    !(stt->dev->flags & IFF_UP))
 			continue;
-		if (cfg->local == daddr)
+		if (ipv6_addr_equal(&cfg->local, daddr))
 			return stt;
-		if (!cfg->local)
+		if (ipv6_addr_any(&cfg->local))
 			wildcard = stt;
 	}
 	return wildcard;
+}
+
+/*
+ * Does a device of @sn send from @local to @remote:@dport?  For ICMP errors
+ * quoting one of our segments: rare, so a walk of every bucket is fine.
+ */
+bool stt_tunnel_known(struct stt_net *sn, const struct in6_addr *local,
+		      const struct in6_addr *remote, __be16 dport)
+{
+	struct stt_dev *stt;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(sn->dev_hash); i++) {
+		hlist_for_each_entry_rcu(stt, &sn->dev_hash[i], hlist) {
+			const struct stt_config *cfg = rcu_dereference(stt->cfg);
+
+			if (cfg && cfg->dport == dport &&
+			    ipv6_addr_equal(&cfg->remote, remote) &&
+			    (ipv6_addr_any(&cfg->local) ||
+			     ipv6_addr_equal(&cfg->local, local)))
+				return true;
+		}
+	}
+	return false;
 }
 
 bool stt_port_in_use(struct stt_net *sn, __be16 port)
@@ -105,6 +133,41 @@ bool stt_port_in_use(struct stt_net *sn, __be16 port)
 		if (p->port == port)
 			return true;
 	return false;
+}
+
+/* ---- Configuration (RTNL writes, RCU reads) ---- */
+
+static struct stt_config *stt_cfg_alloc(void)
+{
+	struct stt_config *cfg;
+
+	cfg = kzalloc(sizeof(*cfg), GFP_KERNEL);
+	if (!cfg)
+		return NULL;
+	if (dst_cache_init(&cfg->dst_cache, GFP_KERNEL)) {
+		kfree(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+static void stt_cfg_free_rcu(struct rcu_head *head)
+{
+	struct stt_config *cfg = container_of(head, struct stt_config, rcu);
+
+	dst_cache_destroy(&cfg->dst_cache);
+	kfree(cfg);
+}
+
+/* Readers may still hold @cfg: free it after a grace period. */
+static void stt_cfg_release(struct stt_config *cfg)
+{
+	call_rcu(&cfg->rcu, stt_cfg_free_rcu);
+}
+
+static struct stt_config *stt_cfg_rtnl(const struct stt_dev *stt)
+{
+	return rtnl_dereference(stt->cfg);
 }
 
 /* ---- Per-netns bookkeeping (RTNL) ---- */
@@ -147,6 +210,7 @@ static void stt_port_put(struct stt_net *sn, __be16 port)
 static int stt_net_link(struct stt_dev *stt)
 {
 	struct stt_net *sn = stt_pernet(stt->net);
+	const struct stt_config *cfg = stt_cfg_rtnl(stt);
 	int err;
 
 	if (!sn->nr_devs) {
@@ -154,7 +218,7 @@ static int stt_net_link(struct stt_dev *stt)
 		if (err)
 			return err;
 	}
-	err = stt_port_get(sn, stt->cfg.dport);
+	err = stt_port_get(sn, cfg->dport);
 	if (err) {
 		if (!sn->nr_devs)
 			stt_rx_hook_unregister(stt->net);
@@ -162,8 +226,7 @@ static int stt_net_link(struct stt_dev *stt)
 	}
 	sn->nr_devs++;
 	list_add(&stt->next, &sn->dev_list);
-	hlist_add_head_rcu(&stt->hlist,
-			   stt_dev_bucket(sn, stt->cfg.key, stt->cfg.dport));
+	hlist_add_head_rcu(&stt->hlist, stt_dev_bucket(sn, cfg->key, cfg->dport));
 	return 0;
 }
 
@@ -173,7 +236,7 @@ static void stt_net_unlink(struct stt_dev *stt)
 
 	hlist_del_rcu(&stt->hlist);
 	list_del(&stt->next);
-	stt_port_put(sn, stt->cfg.dport);
+	stt_port_put(sn, stt_cfg_rtnl(stt)->dport);
 	if (!--sn->nr_devs)
 		stt_rx_hook_unregister(stt->net);
 }
@@ -188,12 +251,9 @@ static int stt_dev_init(struct net_device *dev)
 	stt->xstats = alloc_percpu(struct stt_dev_stats);
 	if (!stt->xstats)
 		return -ENOMEM;
-	err = dst_cache_init(&stt->dst_cache, GFP_KERNEL);
-	if (err)
-		goto free_stats;
 	err = gro_cells_init(&stt->gro_cells, dev);
 	if (err)
-		goto free_cache;
+		goto free_stats;
 	err = stt_net_link(stt);
 	if (err)
 		goto free_cells;
@@ -202,8 +262,6 @@ static int stt_dev_init(struct net_device *dev)
 
 free_cells:
 	gro_cells_destroy(&stt->gro_cells);
-free_cache:
-	dst_cache_destroy(&stt->dst_cache);
 free_stats:
 	free_percpu(stt->xstats);
 	return err;
@@ -214,8 +272,10 @@ static void stt_dev_uninit(struct net_device *dev)
 	struct stt_dev *stt = netdev_priv(dev);
 
 	stt_net_unlink(stt);
+	/* A receive lookup still walking the hash sees NULL and moves on. */
+	stt_cfg_release(rcu_replace_pointer(stt->cfg, NULL,
+					    lockdep_rtnl_is_held()));
 	gro_cells_destroy(&stt->gro_cells);
-	dst_cache_destroy(&stt->dst_cache);
 	free_percpu(stt->xstats);
 }
 
@@ -241,11 +301,19 @@ static void stt_get_drvinfo(struct net_device *dev,
 			    struct ethtool_drvinfo *info)
 {
 	struct stt_dev *stt = netdev_priv(dev);
+	const struct stt_config *cfg;
 
 	strscpy(info->driver, "stt", sizeof(info->driver));
 	strscpy(info->version, STT_DRV_VERSION, sizeof(info->version));
-	snprintf(info->bus_info, sizeof(info->bus_info), "stt:%pI4:%u",
-		 &stt->cfg.remote, ntohs(stt->cfg.dport));
+	rcu_read_lock();
+	cfg = rcu_dereference_rtnl(stt->cfg);
+	if (cfg && stt_cfg_ipv6(cfg))
+		snprintf(info->bus_info, sizeof(info->bus_info), "stt:[%pI6c]:%u",
+			 &cfg->remote, ntohs(cfg->dport));
+	else if (cfg)
+		snprintf(info->bus_info, sizeof(info->bus_info), "stt:%pI4:%u",
+			 &cfg->remote.s6_addr32[3], ntohs(cfg->dport));
+	rcu_read_unlock();
 }
 
 static int stt_get_sset_count(struct net_device *dev, int sset)
@@ -331,6 +399,11 @@ static const struct nla_policy stt_policy[IFLA_STT_MAX + 1] = {
 	[IFLA_STT_TTL]		= { .type = NLA_U8 },
 	[IFLA_STT_TOS]		= { .type = NLA_U8 },
 	[IFLA_STT_PAD]		= { .type = NLA_REJECT },
+	[IFLA_STT_REMOTE6]	= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[IFLA_STT_LOCAL6]	= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[IFLA_STT_PORT_RANGE]	=
+		NLA_POLICY_EXACT_LEN(sizeof(struct ifla_stt_port_range)),
+	[IFLA_STT_TTL_INHERIT]	= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static bool stt_addr_unicast(__be32 addr)
@@ -339,6 +412,15 @@ static bool stt_addr_unicast(__be32 addr)
 	       !ipv4_is_zeronet(addr);
 }
 
+static bool stt_addr6_unicast(const struct in6_addr *addr)
+{
+	int type = ipv6_addr_type(addr);
+
+	return !(type & (IPV6_ADDR_MULTICAST | IPV6_ADDR_MAPPED)) &&
+	       type != IPV6_ADDR_ANY;
+}
+
+/* Runs for newlink and changelink alike: every attribute is optional here. */
 static int stt_validate(struct nlattr *tb[], struct nlattr *data[],
 			struct netlink_ext_ack *extack)
 {
@@ -355,11 +437,10 @@ static int stt_validate(struct nlattr *tb[], struct nlattr *data[],
 		}
 	}
 
-	if (!data || !data[IFLA_STT_REMOTE]) {
-		NL_SET_ERR_MSG(extack, "STT remote address is required");
-		return -EINVAL;
-	}
-	if (!stt_addr_unicast(nla_get_in_addr(data[IFLA_STT_REMOTE]))) {
+	if (!data)
+		return 0;
+	if (data[IFLA_STT_REMOTE] &&
+	    !stt_addr_unicast(nla_get_in_addr(data[IFLA_STT_REMOTE]))) {
 		NL_SET_ERR_MSG_ATTR(extack, data[IFLA_STT_REMOTE],
 				    "STT remote must be a unicast IPv4 address");
 		return -EINVAL;
@@ -373,21 +454,70 @@ static int stt_validate(struct nlattr *tb[], struct nlattr *data[],
 			return -EINVAL;
 		}
 	}
+	if (data[IFLA_STT_REMOTE] && data[IFLA_STT_REMOTE6]) {
+		NL_SET_ERR_MSG_ATTR(extack, data[IFLA_STT_REMOTE6],
+				    "STT remote must be IPv4 or IPv6, not both");
+		return -EINVAL;
+	}
+	if (data[IFLA_STT_LOCAL] && data[IFLA_STT_LOCAL6]) {
+		NL_SET_ERR_MSG_ATTR(extack, data[IFLA_STT_LOCAL6],
+				    "STT local must be IPv4 or IPv6, not both");
+		return -EINVAL;
+	}
+	if (data[IFLA_STT_REMOTE6]) {
+		struct in6_addr remote = nla_get_in6_addr(data[IFLA_STT_REMOTE6]);
+
+		if (!stt_addr6_unicast(&remote)) {
+			NL_SET_ERR_MSG_ATTR(extack, data[IFLA_STT_REMOTE6],
+					    "STT remote must be a unicast IPv6 address");
+			return -EINVAL;
+		}
+	}
+	if (data[IFLA_STT_LOCAL6]) {
+		struct in6_addr local = nla_get_in6_addr(data[IFLA_STT_LOCAL6]);
+
+		if (!ipv6_addr_any(&local) && !stt_addr6_unicast(&local)) {
+			NL_SET_ERR_MSG_ATTR(extack, data[IFLA_STT_LOCAL6],
+					    "STT local must be a unicast IPv6 address");
+			return -EINVAL;
+		}
+	}
 	if (data[IFLA_STT_PORT] && !nla_get_be16(data[IFLA_STT_PORT])) {
 		NL_SET_ERR_MSG_ATTR(extack, data[IFLA_STT_PORT],
 				    "STT destination port must not be 0");
 		return -EINVAL;
 	}
+	if (data[IFLA_STT_PORT_RANGE]) {
+		const struct ifla_stt_port_range *r =
+			nla_data(data[IFLA_STT_PORT_RANGE]);
+
+		if (!r->low) {
+			NL_SET_ERR_MSG_ATTR(extack, data[IFLA_STT_PORT_RANGE],
+					    "STT source port range must not start at 0");
+			return -EINVAL;
+		}
+		if (ntohs(r->low) > ntohs(r->high)) {
+			NL_SET_ERR_MSG_ATTR(extack, data[IFLA_STT_PORT_RANGE],
+					    "Invalid STT source port range: the low port is above the high one");
+			return -EINVAL;
+		}
+	}
 	return 0;
 }
 
+/* Apply the attributes present in @data; absent ones keep their value. */
 static void stt_nl2cfg(struct nlattr *data[], struct stt_config *cfg)
 {
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->dport = htons(STT_DEFAULT_PORT);
-	cfg->remote = nla_get_in_addr(data[IFLA_STT_REMOTE]);
+	if (data[IFLA_STT_REMOTE])
+		stt_addr_set_v4(&cfg->remote,
+				nla_get_in_addr(data[IFLA_STT_REMOTE]));
+	if (data[IFLA_STT_REMOTE6])
+		cfg->remote = nla_get_in6_addr(data[IFLA_STT_REMOTE6]);
 	if (data[IFLA_STT_LOCAL])
-		cfg->local = nla_get_in_addr(data[IFLA_STT_LOCAL]);
+		stt_addr_set_v4(&cfg->local,
+				nla_get_in_addr(data[IFLA_STT_LOCAL]));
+	if (data[IFLA_STT_LOCAL6])
+		cfg->local = nla_get_in6_addr(data[IFLA_STT_LOCAL6]);
 	if (data[IFLA_STT_KEY])
 		cfg->key = nla_get_u64(data[IFLA_STT_KEY]);
 	if (data[IFLA_STT_PORT])
@@ -396,34 +526,170 @@ static void stt_nl2cfg(struct nlattr *data[], struct stt_config *cfg)
 		cfg->ttl = nla_get_u8(data[IFLA_STT_TTL]);
 	if (data[IFLA_STT_TOS])
 		cfg->tos = nla_get_u8(data[IFLA_STT_TOS]);
+	if (data[IFLA_STT_PORT_RANGE]) {
+		const struct ifla_stt_port_range *r =
+			nla_data(data[IFLA_STT_PORT_RANGE]);
+
+		cfg->sport_min = ntohs(r->low);
+		cfg->sport_max = ntohs(r->high);
+	}
+	if (data[IFLA_STT_TTL_INHERIT])
+		cfg->ttl_inherit = nla_get_u8(data[IFLA_STT_TTL_INHERIT]);
+}
+
+/* After stt_nl2cfg(): a local address must be of the remote's family. */
+static int stt_cfg_check_family(struct nlattr *data[],
+				const struct stt_config *cfg,
+				struct netlink_ext_ack *extack)
+{
+	if (ipv6_addr_any(&cfg->local) ||
+	    ipv6_addr_v4mapped(&cfg->local) == !stt_cfg_ipv6(cfg))
+		return 0;
+	NL_SET_ERR_MSG_ATTR(extack, data[IFLA_STT_LOCAL6] ?: data[IFLA_STT_LOCAL] ?:
+			    data[IFLA_STT_REMOTE6] ?: data[IFLA_STT_REMOTE],
+			    "STT local and remote must be of the same address family");
+	return -EAFNOSUPPORT;
+}
+
+#define STT_MSG_DUPLICATE \
+	"An STT device with this local, remote, key and dstport already exists"
+
+/* Would another device of @sn than @self receive @cfg's frames? */
+static bool stt_cfg_taken(struct stt_net *sn, const struct stt_config *cfg,
+			  const struct stt_dev *self)
+{
+	const struct stt_dev *other;
+
+	list_for_each_entry(other, &sn->dev_list, next) {
+		const struct stt_config *o = stt_cfg_rtnl(other);
+
+		if (other != self && ipv6_addr_equal(&o->remote, &cfg->remote) &&
+		    ipv6_addr_equal(&o->local, &cfg->local) && o->key == cfg->key &&
+		    o->dport == cfg->dport)
+			return true;
+	}
+	return false;
 }
 
 static int stt_newlink(struct net *net, struct net_device *dev,
 		       struct nlattr *tb[], struct nlattr *data[],
 		       struct netlink_ext_ack *extack)
 {
-	struct stt_net *sn = stt_pernet(net);
-	struct stt_dev *stt = netdev_priv(dev), *other;
+	struct stt_dev *stt = netdev_priv(dev);
+	struct stt_config *cfg;
 	int err;
+
+	if (!data || (!data[IFLA_STT_REMOTE] && !data[IFLA_STT_REMOTE6])) {
+		NL_SET_ERR_MSG(extack, "STT remote address is required");
+		return -EINVAL;
+	}
+	cfg = stt_cfg_alloc();
+	if (!cfg)
+		return -ENOMEM;
+	cfg->dport = htons(STT_DEFAULT_PORT);
+	cfg->sport_min = STT_SRC_PORT_MIN;
+	cfg->sport_max = STT_SRC_PORT_MAX;
+	stt_nl2cfg(data, cfg);
+	err = stt_cfg_check_family(data, cfg, extack);
+	if (err) {
+		stt_cfg_free_rcu(&cfg->rcu);	/* never published */
+		return err;
+	}
+	if (stt_cfg_taken(stt_pernet(net), cfg, NULL)) {
+		NL_SET_ERR_MSG(extack, STT_MSG_DUPLICATE);
+		stt_cfg_free_rcu(&cfg->rcu);	/* never published */
+		return -EBUSY;
+	}
 
 	stt->dev = dev;
 	stt->net = net;
-	stt_nl2cfg(data, &stt->cfg);
+	RCU_INIT_POINTER(stt->cfg, cfg);
+	err = register_netdevice(dev);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "Failed to register the STT device");
+		/* Still ours unless ndo_uninit() has released it. */
+		cfg = rcu_replace_pointer(stt->cfg, NULL, lockdep_rtnl_is_held());
+		if (cfg)
+			stt_cfg_release(cfg);
+	}
+	return err;
+}
 
-	list_for_each_entry(other, &sn->dev_list, next) {
-		const struct stt_config *o = &other->cfg;
+/*
+ * Every attribute may change; the new configuration replaces the old one
+ * in a single pointer swap, so a frame is always sent and received under
+ * one consistent configuration, and the new one starts with an empty route
+ * cache.  The receive lookup hashes (key, dstport): when either changes,
+ * the device leaves its hash chain for a grace period before it joins the
+ * new one, so that a lookup walking the old chain is never led onto the
+ * new one and misses devices there.  Frames that arrive in that window
+ * count as rx_no_device.  There is no socket to quiesce: the netfilter
+ * hook stays registered as long as the netns has a device.
+ */
+static int stt_changelink(struct net_device *dev, struct nlattr *tb[],
+			  struct nlattr *data[],
+			  struct netlink_ext_ack *extack)
+{
+	struct stt_dev *stt = netdev_priv(dev);
+	struct stt_net *sn = stt_pernet(stt->net);
+	struct stt_config *old = stt_cfg_rtnl(stt), *cfg;
+	bool rehash;
+	int err;
 
-		if (o->remote == stt->cfg.remote && o->local == stt->cfg.local &&
-		    o->key == stt->cfg.key && o->dport == stt->cfg.dport) {
-			NL_SET_ERR_MSG(extack,
-				       "An STT device with this local, remote, key and dstport already exists");
-			return -EBUSY;
-		}
+	if (!data)
+		return 0;
+	/* The endpoints belong to the underlay netns: need rights there. */
+	if (!net_eq(stt->net, dev_net(dev)) &&
+	    !ns_capable(stt->net->user_ns, CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG(extack,
+			       "Changing an STT device needs CAP_NET_ADMIN in its underlay netns");
+		return -EPERM;
 	}
 
-	err = register_netdevice(dev);
+	cfg = stt_cfg_alloc();
+	if (!cfg)
+		return -ENOMEM;
+	cfg->remote = old->remote;
+	cfg->local = old->local;
+	cfg->key = old->key;
+	cfg->dport = old->dport;
+	cfg->ttl = old->ttl;
+	cfg->tos = old->tos;
+	cfg->sport_min = old->sport_min;
+	cfg->sport_max = old->sport_max;
+	cfg->ttl_inherit = old->ttl_inherit;
+	stt_nl2cfg(data, cfg);
+
+	err = stt_cfg_check_family(data, cfg, extack);
 	if (err)
-		NL_SET_ERR_MSG(extack, "Failed to register the STT device");
+		goto free;
+	if (stt_cfg_taken(sn, cfg, stt)) {
+		NL_SET_ERR_MSG(extack, STT_MSG_DUPLICATE);
+		err = -EBUSY;
+		goto free;
+	}
+	if (cfg->dport != old->dport) {
+		err = stt_port_get(sn, cfg->dport);
+		if (err)
+			goto free;
+	}
+
+	rehash = cfg->key != old->key || cfg->dport != old->dport;
+	if (rehash)
+		hlist_del_rcu(&stt->hlist);
+	rcu_assign_pointer(stt->cfg, cfg);
+	if (rehash) {
+		synchronize_net();
+		hlist_add_head_rcu(&stt->hlist,
+				   stt_dev_bucket(sn, cfg->key, cfg->dport));
+	}
+	if (cfg->dport != old->dport)
+		stt_port_put(sn, old->dport);
+	stt_cfg_release(old);
+	return 0;
+
+free:
+	stt_cfg_free_rcu(&cfg->rcu);
 	return err;
 }
 
@@ -434,27 +700,56 @@ static void stt_dellink(struct net_device *dev, struct list_head *head)
 
 static size_t stt_get_size(const struct net_device *dev)
 {
-	return nla_total_size(sizeof(__be32)) +		/* REMOTE */
-	       nla_total_size(sizeof(__be32)) +		/* LOCAL */
+	return nla_total_size(sizeof(struct in6_addr)) +	/* REMOTE{,6} */
+	       nla_total_size(sizeof(struct in6_addr)) +	/* LOCAL{,6} */
 	       nla_total_size_64bit(sizeof(u64)) +	/* KEY */
 	       nla_total_size(sizeof(__be16)) +		/* PORT */
 	       nla_total_size(sizeof(u8)) +		/* TTL */
-	       nla_total_size(sizeof(u8));		/* TOS */
+	       nla_total_size(sizeof(u8)) +		/* TOS */
+	       nla_total_size(sizeof(struct ifla_stt_port_range)) +
+	       nla_total_size(sizeof(u8));		/* TTL_INHERIT */
+}
+
+static int stt_fill_addrs(struct sk_buff *skb, const struct stt_config *cfg)
+{
+	/* The local address of a device bound to none is :: (or 0.0.0.0). */
+	if (stt_cfg_ipv6(cfg))
+		return nla_put_in6_addr(skb, IFLA_STT_REMOTE6, &cfg->remote) ||
+		       nla_put_in6_addr(skb, IFLA_STT_LOCAL6, &cfg->local);
+	return nla_put_in_addr(skb, IFLA_STT_REMOTE, cfg->remote.s6_addr32[3]) ||
+	       nla_put_in_addr(skb, IFLA_STT_LOCAL, cfg->local.s6_addr32[3]);
+}
+
+static int stt_fill_cfg(struct sk_buff *skb, const struct stt_config *cfg)
+{
+	struct ifla_stt_port_range range = {
+		.low	= htons(cfg->sport_min),
+		.high	= htons(cfg->sport_max),
+	};
+
+	if (stt_fill_addrs(skb, cfg) ||
+	    nla_put_u64_64bit(skb, IFLA_STT_KEY, cfg->key, IFLA_STT_PAD) ||
+	    nla_put_be16(skb, IFLA_STT_PORT, cfg->dport) ||
+	    nla_put_u8(skb, IFLA_STT_TTL, cfg->ttl) ||
+	    nla_put_u8(skb, IFLA_STT_TOS, cfg->tos) ||
+	    nla_put(skb, IFLA_STT_PORT_RANGE, sizeof(range), &range) ||
+	    nla_put_u8(skb, IFLA_STT_TTL_INHERIT, cfg->ttl_inherit))
+		return -EMSGSIZE;
+	return 0;
 }
 
 static int stt_fill_info(struct sk_buff *skb, const struct net_device *dev)
 {
 	const struct stt_dev *stt = netdev_priv(dev);
-	const struct stt_config *cfg = &stt->cfg;
+	const struct stt_config *cfg;
+	int err = 0;
 
-	if (nla_put_in_addr(skb, IFLA_STT_REMOTE, cfg->remote) ||
-	    nla_put_in_addr(skb, IFLA_STT_LOCAL, cfg->local) ||
-	    nla_put_u64_64bit(skb, IFLA_STT_KEY, cfg->key, IFLA_STT_PAD) ||
-	    nla_put_be16(skb, IFLA_STT_PORT, cfg->dport) ||
-	    nla_put_u8(skb, IFLA_STT_TTL, cfg->ttl) ||
-	    nla_put_u8(skb, IFLA_STT_TOS, cfg->tos))
-		return -EMSGSIZE;
-	return 0;
+	rcu_read_lock();
+	cfg = rcu_dereference_rtnl(stt->cfg);
+	if (cfg)
+		err = stt_fill_cfg(skb, cfg);
+	rcu_read_unlock();
+	return err;
 }
 
 static struct net *stt_get_link_net(const struct net_device *dev)
@@ -472,6 +767,7 @@ static struct rtnl_link_ops stt_link_ops __read_mostly = {
 	.setup		= stt_setup,
 	.validate	= stt_validate,
 	.newlink	= stt_newlink,
+	.changelink	= stt_changelink,
 	.dellink	= stt_dellink,
 	.get_size	= stt_get_size,
 	.fill_info	= stt_fill_info,

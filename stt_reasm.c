@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * stt: receive.  Taking STT segments from the IPv4 input path, reassembling
- * them into frames and delivering each frame on its device.
+ * stt: receive.  Taking STT segments from the IPv4 and IPv6 input paths,
+ * reassembling them into frames and delivering each frame on its device.
  *
  * Segments are taken at NF_INET_LOCAL_IN, after routing decided the packet
  * is for this host (transit STT is never touched) and after ip_defrag()
- * (IP fragments of a segment never reach TCP to draw an RST), after the
+ * (IP fragments of a segment never reach TCP to draw an RST; IPv6 fragments
+ * are reassembled after LOCAL_IN, and only nf_defrag_ipv6 makes them ours),
+ * after the
  * filter/security/NAT tables (a host firewall can still drop STT), and before
  * conntrack helpers and confirmation (no conntrack entry is confirmed for a
  * stateless tunnel).
@@ -22,10 +24,17 @@
 #include <linux/jhash.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
 #include <linux/random.h>
 #include <net/dsfield.h>
 #include <net/inet_ecn.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <net/ip.h>
+#include <net/ip6_checksum.h>
+#include <net/ip6_route.h>
+#include <net/route.h>
+#include <net/ipv6.h>
 #include <net/tcp.h>
 #include <net/netns/hash.h>
 
@@ -38,8 +47,8 @@ struct stt_frame {
 	struct list_head	lru;		/* oldest first */
 	const struct net	*net;
 	struct stt_net		*sn;
-	__be32			saddr;
-	__be32			daddr;
+	struct in6_addr		saddr;		/* IPv4: IPv4-mapped */
+	struct in6_addr		daddr;
 	__be16			sport;
 	__be16			dport;
 	__be32			id;
@@ -64,20 +73,20 @@ static struct stt_reasm_table __percpu *stt_reasm_tables;
 static struct kmem_cache *stt_frame_cache;
 static u32 stt_reasm_seed __read_mostly;
 
+/* The frame key is the head of struct stt_rx_cb: addresses, ports, ID. */
+#define STT_FRAME_KEY_WORDS	(offsetofend(struct stt_rx_cb, frame_id) / 4)
+
 static u32 stt_frame_hash(const struct net *net, const struct stt_rx_cb *cb)
 {
-	return jhash_3words((__force u32)cb->saddr, (__force u32)cb->daddr,
-			    (__force u32)cb->frame_id,
-			    stt_reasm_seed ^ net_hash_mix(net) ^
-			    ((__force u32)cb->sport << 16 |
-			     (__force u32)cb->dport));
+	return jhash2((const u32 *)cb, STT_FRAME_KEY_WORDS,
+		      stt_reasm_seed ^ net_hash_mix(net));
 }
 
 static bool stt_frame_match(const struct stt_frame *f, const struct net *net,
 			    const struct stt_rx_cb *cb)
 {
-	return f->id == cb->frame_id && f->saddr == cb->saddr &&
-	       f->daddr == cb->daddr && f->sport == cb->sport &&
+	return f->id == cb->frame_id && ipv6_addr_equal(&f->saddr, &cb->saddr) &&
+	       ipv6_addr_equal(&f->daddr, &cb->daddr) && f->sport == cb->sport &&
 	       f->dport == cb->dport && f->net == net;
 }
 
@@ -470,7 +479,7 @@ static void stt_deliver(struct stt_net *sn, struct sk_buff *skb,
 	if (sh.version != STT_VERSION)
 		return stt_rx_drop(sn, skb, STT_NET_RX_BAD_VERSION, nr_skbs);
 
-	stt = stt_lookup_dev(sn, cb->saddr, cb->daddr, cb->dport,
+	stt = stt_lookup_dev(sn, &cb->saddr, &cb->daddr, cb->dport,
 			     be64_to_cpu(sh.context_id));
 	if (!stt)
 		return stt_rx_drop(sn, skb, STT_NET_RX_NO_DEVICE, nr_skbs);
@@ -528,12 +537,14 @@ static struct sk_buff *stt_rx_unshare(struct sk_buff *skb)
 	return skb;
 }
 
-/* One outer segment for an STT port; @skb->data at the IP header. */
+/*
+ * One outer segment for an STT port: @skb->data at the IP header, the TCP
+ * header at @thoff and already in the linear area.
+ */
 static void stt_rcv(struct stt_net *sn, const struct net *net,
-		    struct sk_buff *skb)
+		    struct sk_buff *skb, unsigned int thoff, bool ipv6)
 {
 	struct stt_rx_cb cb = {};
-	const struct iphdr *iph;
 	const struct tcphdr *th;
 	u32 seq;
 
@@ -543,14 +554,25 @@ static void stt_rcv(struct stt_net *sn, const struct net *net,
 		return;
 	}
 
-	iph = ip_hdr(skb);
-	cb.saddr = iph->saddr;
-	cb.daddr = iph->daddr;
-	cb.tos = iph->tos;
-	__skb_pull(skb, ip_hdrlen(skb));
+	if (ipv6) {
+		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+
+		cb.saddr = ip6h->saddr;
+		cb.daddr = ip6h->daddr;
+		cb.tos = ipv6_get_dsfield(ip6h);
+	} else {
+		const struct iphdr *iph = ip_hdr(skb);
+
+		ipv6_addr_set_v4mapped(iph->saddr, &cb.saddr);
+		ipv6_addr_set_v4mapped(iph->daddr, &cb.daddr);
+		cb.tos = iph->tos;
+	}
+	__skb_pull(skb, thoff);
+	skb_reset_transport_header(skb);
 
 	/* TCP will not see this segment: the outer checksum is ours to check. */
-	if (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo) ||
+	if ((ipv6 ? skb_checksum_init(skb, IPPROTO_TCP, ip6_compute_pseudo) :
+		    skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo)) ||
 	    skb_checksum_complete(skb))
 		return stt_rx_drop(sn, skb, STT_NET_RX_CSUM_ERRORS, 1);
 
@@ -591,21 +613,18 @@ static void stt_rcv(struct stt_net *sn, const struct net *net,
 		stt_deliver(sn, skb, false);
 }
 
-static unsigned int stt_nf_local_in(void *priv, struct sk_buff *skb,
-				    const struct nf_hook_state *state)
+/* A TCP segment at @thoff from the IP header: ours if its port is. */
+static unsigned int stt_nf_segment(struct sk_buff *skb, struct net *net,
+				   unsigned int thoff, bool ipv6)
 {
 	const struct tcphdr *th;
-	unsigned int thoff;
 	struct stt_net *sn;
 
-	if (ip_hdr(skb)->protocol != IPPROTO_TCP)
-		return NF_ACCEPT;
 	/* The ports first: a truncated header to an STT port is ours. */
-	thoff = ip_hdrlen(skb);
 	if (!pskb_may_pull(skb, thoff + 2 * sizeof(__be16)))
 		return NF_ACCEPT;
 	th = (const struct tcphdr *)(skb->data + thoff);
-	sn = stt_pernet(state->net);
+	sn = stt_pernet(net);
 	if (!stt_port_in_use(sn, th->dest))
 		return NF_ACCEPT;
 
@@ -614,26 +633,151 @@ static unsigned int stt_nf_local_in(void *priv, struct sk_buff *skb,
 		stt_rx_drop(sn, skb, STT_NET_RX_TRUNCATED, 1);
 		return NF_STOLEN;
 	}
-	stt_rcv(sn, state->net, skb);
+	stt_rcv(sn, net, skb, thoff, ipv6);
 	return NF_STOLEN;
 }
 
-static const struct nf_hook_ops stt_nf_ops = {
-	.hook		= stt_nf_local_in,
-	.pf		= NFPROTO_IPV4,
-	.hooknum	= NF_INET_LOCAL_IN,
-	/* After filter, security and NAT; before conntrack helpers/confirm. */
-	.priority	= NF_IP_PRI_SELINUX_LAST + 1,
+/*
+ * Path MTU.  A router that cannot forward one of our segments answers with
+ * ICMP "fragmentation needed" (IPv4, when DF is set) or ICMPv6 "packet too
+ * big".  TCP would take it to tcp_v4_err()/tcp_v6_err(), find no socket and
+ * drop it, so the route to the remote would keep its MTU and every frame
+ * would lose its large segments for good.  We look at ICMP errors here
+ * first: one that quotes a TCP segment from a device's local address to its
+ * remote and port has its MTU applied to the route, as the socket would have
+ * done; the next frame is cut at the new MSS (stt_xmit_frame() reads
+ * dst_mtu()).  The inner MTU does not change: that is STT's point.  The
+ * ICMP message then goes on to the stack (NF_ACCEPT) either way.
+ */
+static void stt_icmp_pmtu(struct sk_buff *skb, struct net *net,
+			  unsigned int icmpoff, bool ipv6)
+{
+	unsigned int qoff = icmpoff + 8;	/* the quoted IP header */
+	struct in6_addr local, remote;
+	struct stt_net *sn;
+	__be16 *ports;
+	u32 mtu;
+
+	if (ipv6) {
+		const struct icmp6hdr *ih;
+		const struct ipv6hdr *q;
+
+		if (!pskb_may_pull(skb, qoff + sizeof(*q) + 4))
+			return;
+		ih = (const struct icmp6hdr *)(skb->data + icmpoff);
+		q = (const struct ipv6hdr *)(skb->data + qoff);
+		if (ih->icmp6_type != ICMPV6_PKT_TOOBIG || q->nexthdr != IPPROTO_TCP)
+			return;
+		mtu = ntohl(ih->icmp6_mtu);
+		local = q->saddr;
+		remote = q->daddr;
+		ports = (__be16 *)(q + 1);
+	} else {
+		const struct icmphdr *ih;
+		const struct iphdr *q;
+
+		if (!pskb_may_pull(skb, qoff + sizeof(*q)))
+			return;
+		ih = (const struct icmphdr *)(skb->data + icmpoff);
+		q = (const struct iphdr *)(skb->data + qoff);
+		if (ih->type != ICMP_DEST_UNREACH || ih->code != ICMP_FRAG_NEEDED ||
+		    q->protocol != IPPROTO_TCP || q->ihl < 5 ||
+		    !pskb_may_pull(skb, qoff + q->ihl * 4 + 4))
+			return;
+		ih = (const struct icmphdr *)(skb->data + icmpoff);
+		q = (const struct iphdr *)(skb->data + qoff);
+		mtu = ntohs(ih->un.frag.mtu);
+		ipv6_addr_set_v4mapped(q->saddr, &local);
+		ipv6_addr_set_v4mapped(q->daddr, &remote);
+		ports = (__be16 *)((u8 *)q + q->ihl * 4);
+	}
+	sn = stt_pernet(net);
+	if (!stt_port_in_use(sn, ports[1]) ||
+	    !stt_tunnel_known(sn, &local, &remote, ports[1]))
+		return;
+
+	/*
+	 * Not checked by the stack yet: a corrupt message must not count.
+	 * The _rcsum pull and push keep a CHECKSUM_COMPLETE sum right for
+	 * the stack, which checks the message again.
+	 */
+	skb_pull_rcsum(skb, icmpoff);
+	if (ipv6 ? skb_checksum_validate(skb, IPPROTO_ICMPV6, ip6_compute_pseudo) :
+		   skb_checksum_simple_validate(skb))
+		goto out;
+	/* Both take the quoted header at skb->data. */
+	__skb_pull(skb, 8);
+	if (ipv6)
+		ip6_update_pmtu(skb, net, htonl(mtu), 0, 0,
+				sock_net_uid(net, NULL));
+	else
+		ipv4_update_pmtu(skb, net, mtu, 0, IPPROTO_TCP);
+	__skb_push(skb, 8);
+	stt_net_stat_inc(sn, STT_NET_ICMP_PMTU);
+out:
+	skb_push_rcsum(skb, icmpoff);
+}
+
+static unsigned int stt_nf_local_in(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	u8 proto = ip_hdr(skb)->protocol;
+
+	if (proto == IPPROTO_TCP)
+		return stt_nf_segment(skb, state->net, ip_hdrlen(skb), false);
+	if (proto == IPPROTO_ICMP)
+		stt_icmp_pmtu(skb, state->net, ip_hdrlen(skb), false);
+	return NF_ACCEPT;
+}
+
+/*
+ * IPv6 runs LOCAL_IN before extension headers are processed: skip them to
+ * find TCP or ICMPv6.  A fragment is left to the stack (see the top of this
+ * file).
+ */
+static unsigned int stt_nf_local_in6(void *priv, struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
+	__be16 frag_off = 0;
+	int thoff = sizeof(struct ipv6hdr);
+
+	if (nexthdr != IPPROTO_TCP && nexthdr != IPPROTO_ICMPV6) {
+		thoff = ipv6_skip_exthdr(skb, thoff, &nexthdr, &frag_off);
+		if (thoff < 0 || frag_off)
+			return NF_ACCEPT;
+	}
+	if (nexthdr == IPPROTO_TCP)
+		return stt_nf_segment(skb, state->net, thoff, true);
+	if (nexthdr == IPPROTO_ICMPV6)
+		stt_icmp_pmtu(skb, state->net, thoff, true);
+	return NF_ACCEPT;
+}
+
+static const struct nf_hook_ops stt_nf_ops[] = {
+	{
+		.hook		= stt_nf_local_in,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_LOCAL_IN,
+		/* After filter, security and NAT; before conntrack confirm. */
+		.priority	= NF_IP_PRI_SELINUX_LAST + 1,
+	},
+	{
+		.hook		= stt_nf_local_in6,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_LOCAL_IN,
+		.priority	= NF_IP6_PRI_SELINUX_LAST + 1,
+	},
 };
 
 int stt_rx_hook_register(struct net *net)
 {
-	return nf_register_net_hook(net, &stt_nf_ops);
+	return nf_register_net_hooks(net, stt_nf_ops, ARRAY_SIZE(stt_nf_ops));
 }
 
 void stt_rx_hook_unregister(struct net *net)
 {
-	nf_unregister_net_hook(net, &stt_nf_ops);
+	nf_unregister_net_hooks(net, stt_nf_ops, ARRAY_SIZE(stt_nf_ops));
 	/* No hook runs any more: nothing can add a queue for @net. */
 	synchronize_net();
 	stt_reasm_flush_net(net);
@@ -642,6 +786,12 @@ void stt_rx_hook_unregister(struct net *net)
 int stt_reasm_init(void)
 {
 	int cpu, i;
+
+	/* The frame key is hashed straight out of the control block. */
+	BUILD_BUG_ON(sizeof(struct stt_rx_cb) > sizeof_field(struct sk_buff, cb));
+	BUILD_BUG_ON(offsetof(struct stt_rx_cb, saddr) != 0 ||
+		     offsetof(struct stt_rx_cb, frame_id) !=
+		     2 * sizeof(struct in6_addr) + 2 * sizeof(__be16));
 
 	stt_reasm_seed = get_random_u32();
 	stt_frame_cache = KMEM_CACHE(stt_frame, 0);

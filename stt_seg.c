@@ -5,14 +5,19 @@
  * One inner Ethernet frame becomes one STT frame: an 18-byte frame header,
  * then a TCP-like header whose SEQ carries (frame length << 16 | offset) and
  * whose ACK carries the frame ID (§3.2).  A frame larger than the path MSS
- * leaves as one ordinary TCPv4 GSO skb, so any NIC with plain TSO (or the
- * kernel's own GSO) cuts it into segments that already carry the right SEQ,
- * ACK and PSH: there is no copy and no tunnel offload involved.
+ * leaves as one ordinary TCP GSO skb, TCPv4 or TCPv6 as the underlay is
+ * (§3.3), so any NIC with plain TSO (or the kernel's own GSO) cuts it into
+ * segments that already carry the right SEQ, ACK and PSH: there is no copy
+ * and no tunnel offload involved.
  */
 
 #include <linux/etherdevice.h>
 #include <linux/random.h>
+#include <linux/jhash.h>
 #include <net/ip.h>
+#include <net/ip6_checksum.h>
+#include <net/ip6_route.h>
+#include <net/ipv6_stubs.h>
 #include <net/route.h>
 #include <net/tcp.h>
 #include <net/inet_ecn.h>
@@ -46,55 +51,105 @@ static __be32 stt_next_frame_id(void)
 }
 
 /*
- * §2.5/§3.2: constant per inner flow, spread for ECMP, in 49152-65535.
- * The hash is taken over the inner headers, not skb->hash: TCP re-rolls
- * sk_txhash on RTO, which would move a flow to another port (and path).
+ * §2.5/§3.2: constant per inner flow, spread for ECMP, in the configured
+ * range (default 49152-65535).  The hash is taken over the inner headers,
+ * not skb->hash: TCP re-rolls sk_txhash on RTO, which would move a flow to
+ * another port (and path).
  */
-static __be16 stt_src_port(const struct sk_buff *skb)
+static __be16 stt_src_port(const struct stt_config *cfg,
+			   const struct sk_buff *skb)
 {
 	u32 hash = __skb_get_hash_symmetric(skb);
+	u32 span = (u32)cfg->sport_max - cfg->sport_min + 1;
 
-	return htons(49152 + reciprocal_scale(hash, 65536 - 49152));
+	return htons(cfg->sport_min + reciprocal_scale(hash, span));
 }
 
-static struct rtable *stt_route(struct stt_dev *stt, struct sk_buff *skb,
-				u8 tos, __be16 sport, __be32 *saddr)
+/*
+ * The underlay route for @cfg's remote, as a dst, and the source address
+ * to use (IPv4-mapped for IPv4).  The cache holds one route per
+ * configuration: the flow key differs only in what the cache ignores
+ * (ports), unless the TOS or the mark can change per packet.
+ */
+static struct dst_entry *stt_route4(struct stt_dev *stt,
+				    struct stt_config *cfg,
+				    struct sk_buff *skb, u8 tos, __be16 sport,
+				    bool use_cache, struct in6_addr *saddr)
 {
-	const struct stt_config *cfg = &stt->cfg;
-	bool use_cache = cfg->tos != STT_TOS_INHERIT && !skb->mark;
 	struct rtable *rt;
 	struct flowi4 fl4;
+	__be32 src;
 
 	if (use_cache) {
-		rt = dst_cache_get_ip4(&stt->dst_cache, saddr);
-		if (rt)
-			return rt;
+		rt = dst_cache_get_ip4(&cfg->dst_cache, &src);
+		if (rt) {
+			ipv6_addr_set_v4mapped(src, saddr);
+			return &rt->dst;
+		}
 	}
 
 	memset(&fl4, 0, sizeof(fl4));
 	fl4.flowi4_proto = IPPROTO_TCP;
 	fl4.flowi4_mark = skb->mark;
 	fl4.flowi4_tos = tos & IPTOS_TOS_MASK;
-	fl4.daddr = cfg->remote;
-	fl4.saddr = cfg->local;
+	fl4.daddr = cfg->remote.s6_addr32[3];
+	fl4.saddr = cfg->local.s6_addr32[3];
 	fl4.fl4_sport = sport;
 	fl4.fl4_dport = cfg->dport;
 
 	rt = ip_route_output_key(stt->net, &fl4);
 	if (IS_ERR(rt))
-		return rt;
+		return ERR_CAST(rt);
 	if (rt->dst.dev == stt->dev) {
 		ip_rt_put(rt);
 		return ERR_PTR(-ELOOP);
 	}
-	*saddr = fl4.saddr;
+	ipv6_addr_set_v4mapped(fl4.saddr, saddr);
 	if (use_cache)
-		dst_cache_set_ip4(&stt->dst_cache, &rt->dst, fl4.saddr);
-	return rt;
+		dst_cache_set_ip4(&cfg->dst_cache, &rt->dst, fl4.saddr);
+	return &rt->dst;
+}
+
+static struct dst_entry *stt_route6(struct stt_dev *stt,
+				    struct stt_config *cfg,
+				    struct sk_buff *skb, u8 tos, __be16 sport,
+				    __be32 label, bool use_cache,
+				    struct in6_addr *saddr)
+{
+	struct dst_entry *dst;
+	struct flowi6 fl6;
+
+	if (use_cache) {
+		dst = dst_cache_get_ip6(&cfg->dst_cache, saddr);
+		if (dst)
+			return dst;
+	}
+
+	memset(&fl6, 0, sizeof(fl6));
+	fl6.flowi6_proto = IPPROTO_TCP;
+	fl6.flowi6_mark = skb->mark;
+	fl6.flowlabel = ip6_make_flowinfo(tos, label);
+	fl6.daddr = cfg->remote;
+	fl6.saddr = cfg->local;
+	fl6.fl6_sport = sport;
+	fl6.fl6_dport = cfg->dport;
+
+	dst = ipv6_stub->ipv6_dst_lookup_flow(stt->net, NULL, &fl6, NULL);
+	if (IS_ERR(dst))
+		return dst;
+	if (dst->dev == stt->dev) {
+		dst_release(dst);
+		return ERR_PTR(-ELOOP);
+	}
+	*saddr = fl6.saddr;
+	if (use_cache)
+		dst_cache_set_ip6(&cfg->dst_cache, dst, &fl6.saddr);
+	return dst;
 }
 
 static void stt_push_tcp_header(struct sk_buff *skb, __be16 sport,
-				__be16 dport, __be32 saddr, __be32 daddr)
+				__be16 dport, const struct in6_addr *saddr,
+				const struct in6_addr *daddr, bool ipv6)
 {
 	unsigned int frame_len = skb->len;
 	struct tcphdr *th;
@@ -115,15 +170,19 @@ static void stt_push_tcp_header(struct sk_buff *skb, __be16 sport,
 	skb->ip_summed = CHECKSUM_PARTIAL;
 	skb->csum_start = skb_transport_header(skb) - skb->head;
 	skb->csum_offset = offsetof(struct tcphdr, check);
-	th->check = ~tcp_v4_check(skb->len, saddr, daddr, 0);
+	if (ipv6)
+		th->check = ~tcp_v6_check(skb->len, saddr, daddr, 0);
+	else
+		th->check = ~tcp_v4_check(skb->len, saddr->s6_addr32[3],
+					  daddr->s6_addr32[3], 0);
 }
 
-static void stt_push_ip_header(struct sk_buff *skb, struct rtable *rt,
+static void stt_push_ip_header(struct sk_buff *skb, struct dst_entry *dst,
 			       __be32 saddr, __be32 daddr, u8 tos, u8 ttl)
 {
 	struct iphdr *iph;
 
-	skb_dst_set(skb, &rt->dst);
+	skb_dst_set(skb, dst);
 	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
 
 	iph = skb_push(skb, sizeof(*iph));
@@ -136,26 +195,53 @@ static void stt_push_ip_header(struct sk_buff *skb, struct rtable *rt,
 	iph->protocol = IPPROTO_TCP;
 	iph->saddr = saddr;
 	iph->daddr = daddr;
-	__ip_select_ident(dev_net(rt->dst.dev), iph,
+	__ip_select_ident(dev_net(dst->dev), iph,
 			  skb_shinfo(skb)->gso_segs ?: 1);
 	skb->protocol = htons(ETH_P_IP);
 }
 
-/* Encapsulate and send one inner frame; consumes @skb. */
-static void stt_xmit_frame(struct stt_dev *stt, struct sk_buff *skb)
+/* ip6_local_out() fills in the payload length. */
+static void stt_push_ip6_header(struct sk_buff *skb, struct dst_entry *dst,
+				const struct in6_addr *saddr,
+				const struct in6_addr *daddr, u8 tos,
+				__be32 label, u8 hop_limit)
 {
-	const struct stt_config *cfg = &stt->cfg;
+	struct ipv6hdr *ip6h;
+
+	skb_dst_set(skb, dst);
+	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
+
+	ip6h = skb_push(skb, sizeof(*ip6h));
+	skb_reset_network_header(skb);
+	ip6_flow_hdr(ip6h, tos, label);
+	ip6h->nexthdr = IPPROTO_TCP;
+	ip6h->hop_limit = hop_limit;
+	ip6h->saddr = *saddr;
+	ip6h->daddr = *daddr;
+	skb->protocol = htons(ETH_P_IPV6);
+}
+
+/* Encapsulate and send one inner frame; consumes @skb. */
+static void stt_xmit_frame(struct stt_dev *stt, struct stt_config *cfg,
+			   struct sk_buff *skb)
+{
+	bool use_cache = cfg->tos != STT_TOS_INHERIT && !skb->mark;
+	unsigned int inner_len, frame_len, mss, iphlen;
+	bool ipv6 = stt_cfg_ipv6(cfg);
 	struct net_device *dev = stt->dev;
 	struct skb_shared_info *shinfo;
 	struct stthdr sh = {};
-	unsigned int inner_len, frame_len, mss;
+	struct in6_addr saddr;
+	struct dst_entry *dst;
+	__be32 label = 0;
 	__be16 sport;
-	__be32 saddr;
-	struct rtable *rt;
-	u8 tos, ttl;
+	u8 tos, ttl = 0;
 	int err;
 
-	sport = stt_src_port(skb);
+	sport = stt_src_port(cfg, skb);
+	/* 0 for a non-IP inner frame: the configured TTL then applies. */
+	if (cfg->ttl_inherit)
+		ttl = ip_tunnel_get_ttl(ip_hdr(skb), skb);
 	if (cfg->tos == STT_TOS_INHERIT)
 		tos = ip_tunnel_get_dsfield(ip_hdr(skb), skb);
 	else
@@ -163,9 +249,19 @@ static void stt_xmit_frame(struct stt_dev *stt, struct sk_buff *skb)
 	/* RFC 6040 normal mode: the inner ECN field, CE sent as ECT(0). */
 	tos = ip_tunnel_ecn_encap(tos, ip_hdr(skb), skb);
 
-	rt = stt_route(stt, skb, tos, sport, &saddr);
-	if (IS_ERR(rt)) {
-		if (PTR_ERR(rt) == -ELOOP)
+	if (ipv6) {
+		/* RFC 6438: the flow label follows the flow, as the port does. */
+		label = htonl(jhash_1word((__force u32)sport, 0)) &
+			IPV6_FLOWLABEL_MASK;
+		dst = stt_route6(stt, cfg, skb, tos, sport, label, use_cache,
+				 &saddr);
+		iphlen = sizeof(struct ipv6hdr);
+	} else {
+		dst = stt_route4(stt, cfg, skb, tos, sport, use_cache, &saddr);
+		iphlen = sizeof(struct iphdr);
+	}
+	if (IS_ERR(dst)) {
+		if (PTR_ERR(dst) == -ELOOP)
 			DEV_STATS_INC(dev, collisions);
 		else
 			DEV_STATS_INC(dev, tx_carrier_errors);
@@ -174,30 +270,30 @@ static void stt_xmit_frame(struct stt_dev *stt, struct sk_buff *skb)
 
 	err = stt_tso_prepare(skb, &sh);
 	if (err < 0)
-		goto drop_rt;
+		goto drop_dst;
 	if (err)
 		stt_dev_stat_inc(stt, STT_DEV_TX_SW_CSUM);
 	sh.version = STT_VERSION;
 	sh.context_id = cpu_to_be64(cfg->key);
 
-	if (skb_cow_head(skb, LL_RESERVED_SPACE(rt->dst.dev) +
-			 rt->dst.header_len + STT_ENCAP_HLEN))
-		goto drop_rt;
+	if (skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) +
+			 dst->header_len + STT_ENCAP_HLEN))
+		goto drop_dst;
 
 	inner_len = skb->len;
 	memcpy(__skb_push(skb, STT_HDR_LEN), &sh, STT_HDR_LEN);
 	frame_len = skb->len;
 	if (unlikely(frame_len > STT_MAX_FRAME_V4))
-		goto drop_rt;
+		goto drop_dst;
 
-	stt_push_tcp_header(skb, sport, cfg->dport, saddr, cfg->remote);
+	stt_push_tcp_header(skb, sport, cfg->dport, &saddr, &cfg->remote, ipv6);
 
-	/* Plain TCPv4 TSO: replace the inner GSO type, never OR into it. */
+	/* Plain TCP TSO: replace the inner GSO type, never OR into it. */
 	shinfo = skb_shinfo(skb);
-	mss = dst_mtu(&rt->dst) - sizeof(struct iphdr) - sizeof(struct tcphdr);
+	mss = dst_mtu(dst) - iphlen - sizeof(struct tcphdr);
 	skb->encapsulation = 0;
 	if (frame_len > mss) {
-		shinfo->gso_type = SKB_GSO_TCPV4;
+		shinfo->gso_type = ipv6 ? SKB_GSO_TCPV6 : SKB_GSO_TCPV4;
 		shinfo->gso_size = mss;
 		shinfo->gso_segs = DIV_ROUND_UP(frame_len, mss);
 		stt_dev_stat_inc(stt, STT_DEV_TX_GSO);
@@ -207,12 +303,21 @@ static void stt_xmit_frame(struct stt_dev *stt, struct sk_buff *skb)
 		shinfo->gso_segs = 0;
 	}
 
-	ttl = cfg->ttl ?: ip4_dst_hoplimit(&rt->dst);
 	skb_scrub_packet(skb, !net_eq(stt->net, dev_net(dev)));
 	skb_clear_hash(skb);
-	stt_push_ip_header(skb, rt, saddr, cfg->remote, tos, ttl);
-
-	err = ip_local_out(stt->net, NULL, skb);
+	if (ipv6) {
+		if (!ttl)
+			ttl = cfg->ttl ?: ip6_dst_hoplimit(dst);
+		stt_push_ip6_header(skb, dst, &saddr, &cfg->remote, tos, label,
+				    ttl);
+		err = ip6_local_out(stt->net, NULL, skb);
+	} else {
+		if (!ttl)
+			ttl = cfg->ttl ?: ip4_dst_hoplimit(dst);
+		stt_push_ip_header(skb, dst, saddr.s6_addr32[3],
+				   cfg->remote.s6_addr32[3], tos, ttl);
+		err = ip_local_out(stt->net, NULL, skb);
+	}
 	if (unlikely(net_xmit_eval(err))) {
 		DEV_STATS_INC(dev, tx_errors);
 		return;
@@ -221,8 +326,8 @@ static void stt_xmit_frame(struct stt_dev *stt, struct sk_buff *skb)
 	stt_dev_stat_inc(stt, STT_DEV_TX_FRAMES);
 	return;
 
-drop_rt:
-	ip_rt_put(rt);
+drop_dst:
+	dst_release(dst);
 drop:
 	DEV_STATS_INC(dev, tx_dropped);
 	kfree_skb(skb);
@@ -232,10 +337,14 @@ netdev_tx_t stt_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct stt_dev *stt = netdev_priv(dev);
 	struct sk_buff *segs, *next;
+	struct stt_config *cfg;
 
+	/* One configuration for every frame of this skb (changelink swaps it). */
+	rcu_read_lock();
+	cfg = rcu_dereference(stt->cfg);
 	if (!skb_is_gso(skb) || stt_tso_can_carry(skb)) {
-		stt_xmit_frame(stt, skb);
-		return NETDEV_TX_OK;
+		stt_xmit_frame(stt, cfg, skb);
+		goto out;
 	}
 
 	/*
@@ -246,13 +355,15 @@ netdev_tx_t stt_xmit(struct sk_buff *skb, struct net_device *dev)
 	if (IS_ERR_OR_NULL(segs)) {
 		DEV_STATS_INC(dev, tx_dropped);
 		kfree_skb(skb);
-		return NETDEV_TX_OK;
+		goto out;
 	}
 	consume_skb(skb);
 	stt_dev_stat_inc(stt, STT_DEV_TX_SW_SEGMENTED);
 	skb_list_walk_safe(segs, skb, next) {
 		skb_mark_not_on_list(skb);
-		stt_xmit_frame(stt, skb);
+		stt_xmit_frame(stt, cfg, skb);
 	}
+out:
+	rcu_read_unlock();
 	return NETDEV_TX_OK;
 }

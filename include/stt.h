@@ -8,9 +8,11 @@
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/percpu.h>
 #include <net/dst_cache.h>
+#include <net/ipv6.h>
 #include <net/gro_cells.h>
 #include <net/net_namespace.h>
 #include <uapi/linux/stt.h>
@@ -49,7 +51,13 @@ struct stthdr {
 #define STT_MAX_INNER_V4	(STT_MAX_FRAME_V4 - STT_HDR_LEN)	/* 65477 */
 #define STT_MAX_MTU		(STT_MAX_INNER_V4 - ETH_HLEN)		/* 65463 */
 
-#define STT_ENCAP_HLEN		(sizeof(struct iphdr) + sizeof(struct tcphdr) + \
+/*
+ * The headroom a frame needs, for the larger (IPv6) outer header.  The
+ * frame bound above is the IPv4 one for both families: an IPv6 GSO packet
+ * may be 20 bytes longer, but one limit keeps the MTU independent of the
+ * underlay's family.
+ */
+#define STT_ENCAP_HLEN		(sizeof(struct ipv6hdr) + sizeof(struct tcphdr) + \
 				 STT_HDR_LEN)
 
 /* ethtool -S stt0: per-device counters. */
@@ -94,6 +102,7 @@ enum stt_net_stat {
 	STT_NET_REASM_DUPLICATES,
 	STT_NET_REASM_MEM_DROPS,
 	STT_NET_REASM_DROPPED_SEGS,
+	STT_NET_ICMP_PMTU,		/* "too big" for our segments, applied */
 	STT_NET_STATS_NUM
 };
 
@@ -115,24 +124,48 @@ struct stt_net_stats {
 	__sum;								\
 })
 
+/*
+ * What the data path reads, replaced whole by changelink: readers take one
+ * consistent snapshot under RCU.  The route cache lives here too, so a new
+ * remote, local or TOS starts from an empty cache.
+ */
 struct stt_config {
-	__be32	remote;
-	__be32	local;		/* 0: any local address */
+	/* IPv4 endpoints are IPv4-mapped (::ffff:a.b.c.d); :: is "any". */
+	struct in6_addr	remote;
+	struct in6_addr	local;
 	u64	key;		/* 64-bit Context ID */
 	__be16	dport;
 	u8	ttl;		/* 0: route hop limit */
 	u8	tos;		/* 1: inherit from the inner packet */
+	u16	sport_min;	/* outer source ports, host order */
+	u16	sport_max;
+	u8	ttl_inherit;	/* outer TTL = inner IPv4 TTL / IPv6 hop limit */
+	struct dst_cache dst_cache;
+	struct rcu_head	rcu;
 };
 
 #define STT_TOS_INHERIT		1
+
+static inline bool stt_cfg_ipv6(const struct stt_config *cfg)
+{
+	return !ipv6_addr_v4mapped(&cfg->remote);
+}
+
+/* An IPv4 endpoint, as the data path keeps it. */
+static inline void stt_addr_set_v4(struct in6_addr *a, __be32 addr)
+{
+	if (addr)
+		ipv6_addr_set_v4mapped(addr, a);
+	else
+		*a = in6addr_any;
+}
 
 struct stt_dev {
 	struct hlist_node	hlist;	/* stt_net.dev_hash, RCU */
 	struct list_head	next;	/* stt_net.dev_list, RTNL */
 	struct net_device	*dev;
 	struct net		*net;	/* netns of the underlay */
-	struct stt_config	cfg;
-	struct dst_cache	dst_cache;
+	struct stt_config __rcu	*cfg;	/* RTNL writes, RCU reads */
 	struct gro_cells	gro_cells;
 	struct stt_dev_stats __percpu *xstats;
 };
@@ -171,8 +204,8 @@ struct stt_net {
  * netfilter hook until the frame is delivered.
  */
 struct stt_rx_cb {
-	__be32	saddr;
-	__be32	daddr;
+	struct in6_addr	saddr;	/* IPv4: IPv4-mapped, like struct stt_config */
+	struct in6_addr	daddr;
 	__be16	sport;
 	__be16	dport;
 	__be32	frame_id;	/* TCP ACK */
@@ -208,9 +241,12 @@ static inline void stt_net_stat_add(struct stt_net *sn, enum stt_net_stat s,
 
 /* stt_main.c */
 struct stt_net *stt_pernet(const struct net *net);
-struct stt_dev *stt_lookup_dev(struct stt_net *sn, __be32 saddr, __be32 daddr,
-			       __be16 dport, u64 key);
+struct stt_dev *stt_lookup_dev(struct stt_net *sn, const struct in6_addr *saddr,
+			       const struct in6_addr *daddr, __be16 dport,
+			       u64 key);
 bool stt_port_in_use(struct stt_net *sn, __be16 port);
+bool stt_tunnel_known(struct stt_net *sn, const struct in6_addr *local,
+		      const struct in6_addr *remote, __be16 dport);
 
 /* stt_seg.c */
 netdev_tx_t stt_xmit(struct sk_buff *skb, struct net_device *dev);

@@ -5,7 +5,10 @@
 Used by stt_netlink.sh to send what the iproute2 plugin never sends:
 attributes of the wrong length, a missing remote, port 0.
 
-  stt_nl.py [--kind KIND] NAME [ATTR=TYPE:VALUE ...]
+  stt_nl.py [--kind KIND] [--change] NAME [ATTR=TYPE:VALUE ...]
+
+--change modifies the existing device NAME (changelink: no NLM_F_CREATE,
+no NLM_F_EXCL) instead of creating it.
 
 ATTR is an IFLA_STT_* name (REMOTE, LOCAL, KEY, PORT, TTL, TOS; numbers
 taken from include/uapi/linux/stt.h) or a number.  TYPE:VALUE is one of
@@ -13,7 +16,7 @@ taken from include/uapi/linux/stt.h) or a number.  TYPE:VALUE is one of
   be16:N   be32:N   hex:00ff11 (raw bytes; "hex:" alone is empty)
 
 Prints "ok" or "error=-N (strerror) msg='extack message'".  Exit status:
-0 created, 1 refused by the kernel, 2 usage or socket problem.
+0 created (or changed), 1 refused by the kernel, 2 usage or socket problem.
 """
 
 import errno
@@ -85,8 +88,12 @@ def main(argv):
         print(__doc__)
         return 2
     kind = "stt"
-    if argv[1] == "--kind":
-        kind, argv = argv[2], argv[:1] + argv[3:]
+    change = False
+    while len(argv) > 2 and argv[1] in ("--kind", "--change"):
+        if argv[1] == "--kind":
+            kind, argv = argv[2], argv[:1] + argv[3:]
+        else:
+            change, argv = True, argv[:1] + argv[2:]
     numbers = stt_attr_numbers()
     data = b""
     for a in argv[2:]:
@@ -99,7 +106,9 @@ def main(argv):
     body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0)
     body += attr(IFLA_IFNAME, argv[1].encode() + b"\0")
     body += attr(IFLA_LINKINFO | NLA_F_NESTED, linkinfo)
-    flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL
+    flags = NLM_F_REQUEST | NLM_F_ACK
+    if not change:
+        flags |= NLM_F_CREATE | NLM_F_EXCL
     msg = struct.pack("=IHHII", 16 + len(body), RTM_NEWLINK, flags, 1, 0)
     msg += body
 

@@ -29,8 +29,13 @@ import sys
 import time
 
 
+def family(addr):
+    """IPv6 for an address with a colon, else IPv4."""
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
 def recv(addr, port, idle=120.0):
-    lsn = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsn = socket.socket(family(addr), socket.SOCK_STREAM)
     lsn.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lsn.bind((addr, port))
     lsn.listen(1)
@@ -71,7 +76,7 @@ def send(addr, port, path, timeout=600.0):
 def connect(addr, port, timeout):
     deadline = time.monotonic() + 10
     while True:
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s = socket.socket(family(addr), socket.SOCK_STREAM)
         s.settimeout(timeout)
         try:
             s.connect((addr, port))

@@ -85,6 +85,8 @@ enum output_type {
 };
 
 bool is_json_context(void);
+void open_json_object(const char *str);
+void close_json_object(void);
 int print_color_string(enum output_type t, enum color_attr color,
 		       const char *key, const char *fmt, const char *value);
 int print_color_uint(enum output_type t, enum color_attr color,

@@ -3,8 +3,10 @@
  * link_stt.c - iproute2 link-kind plugin for STT tunnels (draft-davie-stt-03)
  *
  *   ip link add stt0 type stt remote 192.0.2.2 [ local 192.0.2.1 ]
+ *           (or remote 2001:db8::2 [ local 2001:db8::1 ])
  *           [ key 0x1122334455667788 ] [ dstport 7471 ] [ ttl auto ]
- *           [ tos inherit ]
+ *           [ tos inherit ] [ srcport 49152 65535 ] [ ttl inherit ]
+ *   ip link set stt0 type stt [ any option above ]
  *   ip -d link show stt0
  *   ip link help stt
  *
@@ -35,10 +37,14 @@ struct stt_opts {
 	__u64	given;		/* STT_BIT(IFLA_STT_x) for each option seen */
 	__be32	remote;
 	__be32	local;
+	struct in6_addr remote6;
+	struct in6_addr local6;
 	__u64	key;		/* host order, as the ABI says */
 	__u16	port;		/* host order here, sent as __be16 */
 	__u8	ttl;		/* 0 = route default ("auto") */
+	__u8	ttl_inherit;	/* "ttl inherit": sent with every ttl */
 	__u8	tos;		/* 1 = inherit from the inner packet */
+	struct ifla_stt_port_range srcport;	/* network order, as sent */
 };
 
 /* ------------------------------------------------------------------ */
@@ -54,13 +60,20 @@ static void stt_usage(FILE *f)
 		"		[ dstport PORT ]\n"
 		"		[ ttl TTL ]\n"
 		"		[ tos TOS ]\n"
+		"		[ srcport MIN MAX ]\n"
 		"\n"
-		"Where:	ADDR := IPv4 address (local also accepts \"any\")\n"
+		"Where:	ADDR := IPv4 or IPv6 address (local also accepts \"any\")\n"
 		"	KEY  := 64-bit context ID, decimal or 0x-hex (default 0)\n"
 		"	PORT := 1-65535 (default %d)\n"
-		"	TTL  := { 0-255 | auto } (0 or auto: route default)\n"
-		"	TOS  := { inherit | 0x00-0xff | DSFIELD name } (hexadecimal)\n",
-		STT_DEFAULT_PORT);
+		"	TTL  := { 0-255 | auto | inherit } (0 or auto: route default;\n"
+		"	        inherit: the inner IPv4 TTL / IPv6 hop limit)\n"
+		"	TOS  := { inherit | 0x00-0xff | DSFIELD name } (hexadecimal)\n"
+		"	MIN, MAX := outer TCP source ports, 1-65535, MIN <= MAX\n"
+		"	            (default %d %d)\n"
+		"\n"
+		"ip link set DEV type stt OPTIONS changes any of them on a live\n"
+		"device; what is not given keeps its value.\n",
+		STT_DEFAULT_PORT, STT_SRC_PORT_MIN, STT_SRC_PORT_MAX);
 }
 
 /* ------------------------------------------------------------------ */
@@ -115,28 +128,51 @@ static bool stt_ipv4_is_multicast(__be32 addr)
 	return (ntohl(addr) & 0xf0000000U) == 0xe0000000U;
 }
 
-/* An IPv4 address in dotted-quad form; IPv6 gets its own message. */
+/* An IPv4 address in dotted-quad form. */
 static __be32 stt_get_ipv4(const char *what, const char *arg)
 {
 	struct in_addr a;
 
 	if (inet_pton(AF_INET, arg, &a) == 1)
 		return a.s_addr;
-	if (strchr(arg, ':'))
-		invarg("IPv6 endpoints are not supported yet, use an IPv4 address",
-		       arg);
 	invarg(what, arg);
+}
+
+/* An IPv6 unicast address (not ::, multicast or IPv4-mapped). */
+static struct in6_addr stt_get_ipv6(const char *what, const char *arg)
+{
+	struct in6_addr a;
+
+	if (inet_pton(AF_INET6, arg, &a) != 1 || IN6_IS_ADDR_UNSPECIFIED(&a) ||
+	    IN6_IS_ADDR_MULTICAST(&a) || IN6_IS_ADDR_V4MAPPED(&a))
+		invarg(what, arg);
+	return a;
+}
+
+/* "remote X" and "local X" are sent as the attribute of X's family. */
+static void stt_set_family(struct stt_opts *o, int attr4, int attr6, bool v6)
+{
+	o->given &= ~(STT_BIT(attr4) | STT_BIT(attr6));
+	o->given |= STT_BIT(v6 ? attr6 : attr4);
 }
 
 /* ------------------------------------------------------------------ */
 /* Per-option parsers                                                   */
 /* ------------------------------------------------------------------ */
 
-static void stt_parse_remote(struct stt_opts *o, const char *arg)
+static void stt_parse_remote(struct stt_opts *o, char **argv)
 {
+	const char *arg = argv[0];
 	static const char msg[] =
-		"invalid remote address, expected an IPv4 unicast address";
-	__be32 a = stt_get_ipv4(msg, arg);
+		"invalid remote address, expected an IPv4 or IPv6 unicast address";
+	__be32 a;
+
+	stt_set_family(o, IFLA_STT_REMOTE, IFLA_STT_REMOTE6, strchr(arg, ':'));
+	if (strchr(arg, ':')) {
+		o->remote6 = stt_get_ipv6(msg, arg);
+		return;
+	}
+	a = stt_get_ipv4(msg, arg);
 
 	if (a == htonl(INADDR_ANY) || a == htonl(INADDR_BROADCAST) ||
 	    stt_ipv4_is_multicast(a))
@@ -144,12 +180,19 @@ static void stt_parse_remote(struct stt_opts *o, const char *arg)
 	o->remote = a;
 }
 
-static void stt_parse_local(struct stt_opts *o, const char *arg)
+static void stt_parse_local(struct stt_opts *o, char **argv)
 {
+	const char *arg = argv[0];
 	static const char msg[] =
-		"invalid local address, expected an IPv4 unicast address or \"any\"";
+		"invalid local address, expected an IPv4 or IPv6 unicast address or \"any\"";
 	__be32 a;
 
+	/* "any" is 0.0.0.0, which the kernel takes as "any" for IPv6 too. */
+	stt_set_family(o, IFLA_STT_LOCAL, IFLA_STT_LOCAL6, strchr(arg, ':'));
+	if (strchr(arg, ':')) {
+		o->local6 = stt_get_ipv6(msg, arg);
+		return;
+	}
 	if (!strcmp(arg, "any")) {
 		o->local = htonl(INADDR_ANY);
 		return;
@@ -160,8 +203,9 @@ static void stt_parse_local(struct stt_opts *o, const char *arg)
 	o->local = a;
 }
 
-static void stt_parse_key(struct stt_opts *o, const char *arg)
+static void stt_parse_key(struct stt_opts *o, char **argv)
 {
+	const char *arg = argv[0];
 	unsigned long long v;
 
 	if (stt_get_unsigned(arg, 0xffffffffffffffffULL, &v))
@@ -170,8 +214,9 @@ static void stt_parse_key(struct stt_opts *o, const char *arg)
 	o->key = v;
 }
 
-static void stt_parse_port(struct stt_opts *o, const char *arg)
+static void stt_parse_port(struct stt_opts *o, char **argv)
 {
+	const char *arg = argv[0];
 	unsigned long long v;
 
 	if (stt_get_unsigned(arg, 65535, &v) || v == 0)
@@ -179,21 +224,31 @@ static void stt_parse_port(struct stt_opts *o, const char *arg)
 	o->port = v;
 }
 
-static void stt_parse_ttl(struct stt_opts *o, const char *arg)
+static void stt_parse_ttl(struct stt_opts *o, char **argv)
 {
+	const char *arg = argv[0];
 	unsigned long long v;
 
+	/* Every ttl also sends TTL_INHERIT, so that "ttl 64" ends inherit. */
+	o->given |= STT_BIT(IFLA_STT_TTL_INHERIT);
+	o->ttl_inherit = 0;
+	if (!strcmp(arg, "inherit")) {
+		o->ttl = 0;
+		o->ttl_inherit = 1;
+		return;
+	}
 	if (!strcmp(arg, "auto")) {
 		o->ttl = 0;
 		return;
 	}
 	if (stt_get_unsigned(arg, 255, &v))
-		invarg("invalid ttl, expected 0-255 or \"auto\"", arg);
+		invarg("invalid ttl, expected 0-255, \"auto\" or \"inherit\"", arg);
 	o->ttl = v;
 }
 
-static void stt_parse_tos(struct stt_opts *o, const char *arg)
+static void stt_parse_tos(struct stt_opts *o, char **argv)
 {
+	const char *arg = argv[0];
 	__u32 v;
 
 	if (!strcmp(arg, "inherit")) {
@@ -207,6 +262,21 @@ static void stt_parse_tos(struct stt_opts *o, const char *arg)
 	o->tos = v;
 }
 
+/* Two words: "srcport MIN MAX", as vxlan's. */
+static void stt_parse_srcport(struct stt_opts *o, char **argv)
+{
+	static const char msg[] =
+		"invalid srcport, expected MIN MAX with 1 <= MIN <= MAX <= 65535";
+	unsigned long long lo, hi;
+
+	if (stt_get_unsigned(argv[0], 65535, &lo) || lo == 0)
+		invarg(msg, argv[0]);
+	if (stt_get_unsigned(argv[1], 65535, &hi) || hi < lo)
+		invarg(msg, argv[1]);
+	o->srcport.low = htons(lo);
+	o->srcport.high = htons(hi);
+}
+
 /*
  * Keywords, tried in this order against (possibly abbreviated) input.
  * Aliases share an attribute, so "key 1 id 2" is a duplicate.  A future
@@ -216,16 +286,19 @@ static void stt_parse_tos(struct stt_opts *o, const char *arg)
 static const struct stt_arg {
 	const char	*name;
 	int		attr;
-	void		(*parse)(struct stt_opts *o, const char *arg);
+	void		(*parse)(struct stt_opts *o, char **argv);
+	int		nargs;		/* words after the keyword */
+	int		attr6;		/* the IPv6 attribute the parser may pick */
 } stt_args[] = {
-	{ "remote",	IFLA_STT_REMOTE,	stt_parse_remote },
-	{ "local",	IFLA_STT_LOCAL,		stt_parse_local },
-	{ "key",	IFLA_STT_KEY,		stt_parse_key },
-	{ "id",		IFLA_STT_KEY,		stt_parse_key },
-	{ "dstport",	IFLA_STT_PORT,		stt_parse_port },
-	{ "ttl",	IFLA_STT_TTL,		stt_parse_ttl },
-	{ "tos",	IFLA_STT_TOS,		stt_parse_tos },
-	{ "dsfield",	IFLA_STT_TOS,		stt_parse_tos },
+	{ "remote",	IFLA_STT_REMOTE,	stt_parse_remote,	1, IFLA_STT_REMOTE6 },
+	{ "local",	IFLA_STT_LOCAL,		stt_parse_local,	1, IFLA_STT_LOCAL6 },
+	{ "key",	IFLA_STT_KEY,		stt_parse_key,		1, 0 },
+	{ "id",		IFLA_STT_KEY,		stt_parse_key,		1, 0 },
+	{ "dstport",	IFLA_STT_PORT,		stt_parse_port,		1, 0 },
+	{ "ttl",	IFLA_STT_TTL,		stt_parse_ttl,		1, 0 },
+	{ "tos",	IFLA_STT_TOS,		stt_parse_tos,		1, 0 },
+	{ "dsfield",	IFLA_STT_TOS,		stt_parse_tos,		1, 0 },
+	{ "srcport",	IFLA_STT_PORT_RANGE,	stt_parse_srcport,	2, 0 },
 };
 
 static const struct stt_arg *stt_find_arg(const char *word)
@@ -254,6 +327,12 @@ static int stt_put_attr(struct nlmsghdr *n, const struct stt_opts *o,
 	case IFLA_STT_LOCAL:
 		return addattr_l(n, IP_PLUGIN_MAXLEN, attr, &o->local,
 				 sizeof(o->local));
+	case IFLA_STT_REMOTE6:
+		return addattr_l(n, IP_PLUGIN_MAXLEN, attr, &o->remote6,
+				 sizeof(o->remote6));
+	case IFLA_STT_LOCAL6:
+		return addattr_l(n, IP_PLUGIN_MAXLEN, attr, &o->local6,
+				 sizeof(o->local6));
 	case IFLA_STT_KEY:
 		return addattr64(n, IP_PLUGIN_MAXLEN, attr, o->key);
 	case IFLA_STT_PORT:
@@ -264,6 +343,11 @@ static int stt_put_attr(struct nlmsghdr *n, const struct stt_opts *o,
 		return addattr8(n, IP_PLUGIN_MAXLEN, attr, o->ttl);
 	case IFLA_STT_TOS:
 		return addattr8(n, IP_PLUGIN_MAXLEN, attr, o->tos);
+	case IFLA_STT_TTL_INHERIT:
+		return addattr8(n, IP_PLUGIN_MAXLEN, attr, o->ttl_inherit);
+	case IFLA_STT_PORT_RANGE:
+		return addattr_l(n, IP_PLUGIN_MAXLEN, attr, &o->srcport,
+				 sizeof(o->srcport));
 	}
 	return 0;
 }
@@ -292,22 +376,25 @@ static int stt_parse_opt(struct link_util *lu, int argc, char **argv,
 			return -1;
 		}
 
-		/* The keyword takes a value: the next word. */
-		if (argc < 2)
+		/* The keyword takes a value: the next word(s). */
+		if (argc <= a->nargs)
 			incomplete_command();
 		argc--, argv++;
 
-		if (o.given & STT_BIT(a->attr))
+		if (o.given & (STT_BIT(a->attr) | STT_BIT(a->attr6)))
 			duparg(a->name, *argv);
 		o.given |= STT_BIT(a->attr);
-		a->parse(&o, *argv);
+		a->parse(&o, argv);
+		argc -= a->nargs - 1;
+		argv += a->nargs - 1;
 	}
 
 	/*
 	 * Only attributes the user gave are sent; the kernel supplies
 	 * defaults on create and keeps current values on change.
 	 */
-	if (create && !(o.given & STT_BIT(IFLA_STT_REMOTE))) {
+	if (create && !(o.given & (STT_BIT(IFLA_STT_REMOTE) |
+				   STT_BIT(IFLA_STT_REMOTE6)))) {
 		fprintf(stderr, "stt: remote endpoint not specified (remote ADDR)\n");
 		return -1;
 	}
@@ -348,6 +435,32 @@ static void stt_print_ipv4(const char *key, const char *fmt, const void *data)
 	print_string(PRINT_ANY, key, fmt, s);
 }
 
+/* IPv6 endpoint: JSON key "remote6"/"local6", as geneve and vxlan. */
+static void stt_print_ipv6(const char *key, const char *fmt, const void *data)
+{
+	char buf[INET6_ADDRSTRLEN];
+	const char *s = "any";
+	struct in6_addr addr;
+
+	memcpy(&addr, data, sizeof(addr));
+	if (!IN6_IS_ADDR_UNSPECIFIED(&addr)) {
+		if (!inet_ntop(AF_INET6, &addr, buf, sizeof(buf)))
+			return;
+		s = buf;
+	}
+	print_string(PRINT_ANY, key, fmt, s);
+}
+
+static void stt_print_remote6(const void *data)
+{
+	stt_print_ipv6("remote6", "remote %s ", data);
+}
+
+static void stt_print_local6(const void *data)
+{
+	stt_print_ipv6("local6", "local %s ", data);
+}
+
 static void stt_print_remote(const void *data)
 {
 	stt_print_ipv4("remote", "remote %s ", data);
@@ -377,12 +490,20 @@ static void stt_print_port(const void *data)
 	print_uint(PRINT_ANY, "dstport", "dstport %u ", ntohs(port));
 }
 
-/* As geneve/vxlan: JSON always a number; text says "auto" for 0. */
+/* Set by stt_print_opt() from IFLA_STT_TTL_INHERIT before the printers. */
+static bool stt_ttl_inherit;
+
+/*
+ * As geneve/vxlan: JSON always a number (with "ttl_inherit" next to it);
+ * text says "inherit" or "auto" for 0.
+ */
 static void stt_print_ttl(const void *data)
 {
 	__u8 ttl = *(const __u8 *)data;
 
-	if (ttl || is_json_context())
+	if (stt_ttl_inherit && !is_json_context())
+		print_string(PRINT_FP, NULL, "ttl %s ", "inherit");
+	else if (ttl || is_json_context())
 		print_uint(PRINT_ANY, "ttl", "ttl %u ", ttl);
 	else
 		print_string(PRINT_FP, NULL, "ttl %s ", "auto");
@@ -405,6 +526,28 @@ static void stt_print_tos(const void *data)
 	print_string(PRINT_ANY, "tos", "tos %s ", buf);
 }
 
+/* As vxlan: "srcport 49152 65535"; JSON "port_range": {"low", "high"}. */
+static void stt_print_srcport(const void *data)
+{
+	struct ifla_stt_port_range r;
+
+	memcpy(&r, data, sizeof(r));
+	if (is_json_context()) {
+		open_json_object("port_range");
+		print_uint(PRINT_JSON, "low", NULL, ntohs(r.low));
+		print_uint(PRINT_JSON, "high", NULL, ntohs(r.high));
+		close_json_object();
+	} else {
+		print_uint(PRINT_FP, NULL, "srcport %u ", ntohs(r.low));
+		print_uint(PRINT_FP, NULL, "%u ", ntohs(r.high));
+	}
+}
+
+static void stt_print_ttl_inherit(const void *data)
+{
+	print_bool(PRINT_JSON, "ttl_inherit", NULL, *(const __u8 *)data);
+}
+
 /* Print order; every attribute the kernel reports is shown. */
 static const struct stt_printer {
 	int	attr;
@@ -413,10 +556,15 @@ static const struct stt_printer {
 } stt_printers[] = {
 	{ IFLA_STT_REMOTE,	sizeof(__be32),	stt_print_remote },
 	{ IFLA_STT_LOCAL,	sizeof(__be32),	stt_print_local },
+	{ IFLA_STT_REMOTE6,	sizeof(struct in6_addr), stt_print_remote6 },
+	{ IFLA_STT_LOCAL6,	sizeof(struct in6_addr), stt_print_local6 },
 	{ IFLA_STT_KEY,		sizeof(__u64),	stt_print_key },
 	{ IFLA_STT_PORT,	sizeof(__be16),	stt_print_port },
 	{ IFLA_STT_TTL,		sizeof(__u8),	stt_print_ttl },
+	{ IFLA_STT_TTL_INHERIT,	sizeof(__u8),	stt_print_ttl_inherit },
 	{ IFLA_STT_TOS,		sizeof(__u8),	stt_print_tos },
+	{ IFLA_STT_PORT_RANGE,	sizeof(struct ifla_stt_port_range),
+	  stt_print_srcport },
 };
 
 static void stt_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])
@@ -427,6 +575,9 @@ static void stt_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])
 	(void)f;	/* ip's print_*() write to stdout / the JSON writer */
 	if (!tb)
 		return;
+	stt_ttl_inherit = tb[IFLA_STT_TTL_INHERIT] &&
+			  RTA_PAYLOAD(tb[IFLA_STT_TTL_INHERIT]) >= 1 &&
+			  *(const __u8 *)RTA_DATA(tb[IFLA_STT_TTL_INHERIT]);
 
 	for (i = 0; i < sizeof(stt_printers) / sizeof(stt_printers[0]); i++) {
 		const struct stt_printer *p = &stt_printers[i];

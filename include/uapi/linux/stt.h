@@ -14,16 +14,29 @@
 
 enum {
 	IFLA_STT_UNSPEC,
-	IFLA_STT_REMOTE,	/* __be32: IPv4 remote endpoint (required) */
+	IFLA_STT_REMOTE,	/* __be32: IPv4 remote (this or REMOTE6) */
 	IFLA_STT_LOCAL,		/* __be32: IPv4 local endpoint (0: any) */
 	IFLA_STT_KEY,		/* u64: 64-bit Context ID, host order */
 	IFLA_STT_PORT,		/* __be16: destination TCP port, default 7471 */
 	IFLA_STT_TTL,		/* u8: outer TTL, 0 = route default */
 	IFLA_STT_TOS,		/* u8: outer TOS, 1 = inherit from inner */
 	IFLA_STT_PAD,		/* padding for the 64-bit key, never sent */
+	IFLA_STT_REMOTE6,	/* struct in6_addr: IPv6 remote (or REMOTE) */
+	IFLA_STT_LOCAL6,	/* struct in6_addr: IPv6 local (::: any) */
+	IFLA_STT_PORT_RANGE,	/* struct ifla_stt_port_range: source ports */
+	IFLA_STT_TTL_INHERIT,	/* u8: 1 = outer TTL from the inner TTL */
 	__IFLA_STT_MAX
 };
 
 #define IFLA_STT_MAX	(__IFLA_STT_MAX - 1)
+
+/* Outer TCP source ports, low <= high, both inclusive (vxlan's layout). */
+struct ifla_stt_port_range {
+	__be16	low;
+	__be16	high;
+};
+
+#define STT_SRC_PORT_MIN	49152
+#define STT_SRC_PORT_MAX	65535
 
 #endif /* _UAPI_LINUX_STT_H */

@@ -67,17 +67,28 @@ fi
 
 # --- parse_opt: accepted -------------------------------------------------
 # Attribute payloads in wire order: 1 remote, 2 local, 3 key (host order,
-# little endian here), 4 dstport (be16), 5 ttl, 6 tos.
+# little endian here), 4 dstport (be16), 5 ttl, 6 tos, 8 remote6, 9 local6,
+# 10 srcport range (two be16), 11 ttl_inherit (sent with every ttl).
 expect_tx "remote 192.0.2.2 key 0x1122334455667788" \
 	"tx: 1:c0000202 3:8877665544332211"
 expect_tx "remote 192.0.2.2 local 192.0.2.1 key 0x1122334455667788 dstport 7471 ttl auto tos inherit" \
-	"tx: 1:c0000202 2:c0000201 3:8877665544332211 4:1d2f 5:00 6:01"
+	"tx: 1:c0000202 2:c0000201 3:8877665544332211 4:1d2f 5:00 6:01 11:00"
 expect_tx "tos 0x10 ttl 64 dstport 80 key 18446744073709551615 local any remote 10.1.2.3" \
-	"tx: 1:0a010203 2:00000000 3:ffffffffffffffff 4:0050 5:40 6:10"
+	"tx: 1:0a010203 2:00000000 3:ffffffffffffffff 4:0050 5:40 6:10 11:00"
 expect_tx "rem 192.0.2.2 id 7 ttl 0 dsfield 0x2e" \
-	"tx: 1:c0000202 3:0700000000000000 5:00 6:2e"
+	"tx: 1:c0000202 3:0700000000000000 5:00 6:2e 11:00"
+expect_tx "remote 192.0.2.2 ttl inherit" \
+	"tx: 1:c0000202 5:00 11:01"
 expect_tx "remote 192.0.2.2 key 0 tos 0 dstport 0xffff" \
 	"tx: 1:c0000202 3:0000000000000000 4:ffff 6:00"
+expect_tx "remote 2001:db8::1 local 2001:db8::2" \
+	"tx: 8:20010db8000000000000000000000001 9:20010db8000000000000000000000002"
+expect_tx "remote 2001:db8::1 local any" \
+	"tx: 2:00000000 8:20010db8000000000000000000000001"
+expect_tx "remote 192.0.2.2 srcport 50000 50003" \
+	"tx: 1:c0000202 10:c350c353"
+expect_tx "srcport 1 65535 remote 192.0.2.2" \
+	"tx: 1:c0000202 10:0001ffff"
 
 # --- parse_opt: rejected -------------------------------------------------
 expect_err "remote bogus"			'argument "bogus" is wrong: invalid remote'
@@ -88,12 +99,15 @@ expect_err "remote 192.0.2.2 key -1"	'invalid key'
 expect_err "remote 192.0.2.2 key 0x"	'invalid key'
 expect_err "remote 192.0.2.2 key 18446744073709551616" 'invalid key'
 expect_err "remote 192.0.2.2 ttl 256"	'invalid ttl'
-expect_err "remote 192.0.2.2 ttl inherit"	'invalid ttl'
+expect_err "remote 192.0.2.2 ttl inheri"	'invalid ttl'
+expect_err "remote 192.0.2.2 ttl inherit ttl 5" 'duplicate "ttl"'
 expect_err "remote 192.0.2.2 tos 0x100"	'invalid tos'
 expect_err "remote 192.0.2.2 tos nonsense"	'invalid tos'
 expect_err "remote 224.0.0.1"		'invalid remote'
 expect_err "remote 0.0.0.0"			'invalid remote'
-expect_err "remote 2001:db8::1"		'IPv6 endpoints are not supported'
+expect_err "remote ff02::1"			'invalid remote address'
+expect_err "remote ::ffff:192.0.2.2"		'invalid remote address'
+expect_err "remote 2001:db8::1 remote 192.0.2.2"	'duplicate "remote"'
 expect_err "remote 192.0.2.2 local 239.0.0.1" 'invalid local'
 expect_err "remote 192.0.2.2 remote 192.0.2.3" 'duplicate "remote"'
 expect_err "remote 192.0.2.2 key 1 id 2"	'duplicate "id"'
@@ -101,6 +115,10 @@ expect_err "remote 192.0.2.2 dstport"	'Command line is not complete'
 expect_err "key 5"				'remote endpoint not specified'
 expect_err "remote 192.0.2.2 frobnicate"	'unknown option "frobnicate"'
 expect_err "help"				'Usage: ... stt remote ADDR'
+expect_err "remote 192.0.2.2 srcport 0 10"	'argument "0" is wrong: invalid srcport'
+expect_err "remote 192.0.2.2 srcport 10 5"	'argument "5" is wrong: invalid srcport'
+expect_err "remote 192.0.2.2 srcport 10 65536" 'invalid srcport'
+expect_err "remote 192.0.2.2 srcport 10"	'Command line is not complete'
 
 # --- print_opt ---------------------------------------------------------
 # expect_show "ATTRS" "text after 'stt '" 'JSON info_data'
@@ -130,8 +148,17 @@ if $IP -n "$NS" link add vx0 type vxlan id 5 dstport 4789 \
 	expect_show "1:c0000202 5:ff 6:b8" \
 		"remote 192.0.2.2 ttl 255 tos 0xb8" \
 		'{"remote":"192.0.2.2","ttl":255,"tos":"0xb8"}'
+	expect_show "1:c0000202 10:c350c353" \
+		"remote 192.0.2.2 srcport 50000 50003" \
+		'{"remote":"192.0.2.2","port_range":{"low":50000,"high":50003}}'
+	expect_show "1:c0000202 5:00 11:01" \
+		"remote 192.0.2.2 ttl inherit" \
+		'{"remote":"192.0.2.2","ttl":0,"ttl_inherit":true}'
+	expect_show "1:c0000202 5:00 11:00" \
+		"remote 192.0.2.2 ttl auto" \
+		'{"remote":"192.0.2.2","ttl":0,"ttl_inherit":false}'
 	# Short (malformed) attributes are skipped, not read past.
-	expect_show "1:c00002 2:c0000201 3:88776655 4:1d 5: 6:" \
+	expect_show "1:c00002 2:c0000201 3:88776655 4:1d 5: 6: 10:c350 11:" \
 		"local 192.0.2.1" \
 		'{"local":"192.0.2.1"}'
 else

@@ -1,0 +1,138 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Path MTU on a routed IPv6 underlay (draft-davie-stt-03 §2.1, §4; the
+# checks follow the kernel's pmtu.sh):
+#
+#   A 2001:db8:a::1 --(1500)-- R --(1280)-- 2001:db8:b::1 B
+#
+# stt0 runs A <-> B with an inner MTU of 9000.  R cannot forward A's
+# 1500-byte segments onto the 1280 link and answers "packet too big".
+# TCP would drop that (no socket); stt.ko applies it to A's route to B.
+# Asserted: the ICMP is counted (icmp_pmtu_updates), A's route to B learns
+# mtu 1280, the inner MTU stays 9000 (no geneve-style clamping), inner
+# 8000-byte pings and an 8 MiB sha256-checked transfer get through, and
+# every STT segment R forwards onto the 1280 link fits it.  An inner DF
+# packet larger than stt0's own MTU gets the local "message too long".
+
+source "$(dirname "$0")/lib.sh"
+
+A6=2001:db8:a::1
+RA6=2001:db8:a::2
+RB6=2001:db8:b::2
+B6=2001:db8:b::1
+
+ktap_header
+stt_require ping ss timeout tshark
+[ -x "$STT_PY" ] || ktap_skip_all "python3 missing"
+stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
+stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
+stt_tmpdir TMP || exit "$KSFT_FAIL"
+
+# xfer SRV_NS SRV_IP CLI_NS FILE PORT: stt_xfer, its time as a KTAP note.
+xfer()
+{
+	local secs
+
+	secs=$(stt_xfer "$@" 120) || return 1
+	ktap_info "$(basename "$4") to $2: ${secs}s"
+}
+ktap_plan 9
+
+topo()
+{
+	local ns
+
+	setup_ns NS_A NS_R NS_B || return 1
+	for ns in "$NS_A" "$NS_R" "$NS_B"; do
+		nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+			net.ipv6.conf.default.disable_ipv6=0 \
+			net.ipv6.conf.default.accept_dad=0 >/dev/null || return 1
+	done
+	nsx "$NS_R" sysctl -qw net.ipv6.conf.all.forwarding=1 >/dev/null || return 1
+	stt_try ip link add veth_a netns "$NS_A" mtu 1500 type veth \
+		peer name veth_ra netns "$NS_R" mtu 1500 || return 1
+	stt_try ip link add veth_b netns "$NS_B" mtu 1280 type veth \
+		peer name veth_rb netns "$NS_R" mtu 1280 || return 1
+	stt_try ip -n "$NS_A" addr add "$A6/64" dev veth_a nodad || return 1
+	stt_try ip -n "$NS_R" addr add "$RA6/64" dev veth_ra nodad || return 1
+	stt_try ip -n "$NS_R" addr add "$RB6/64" dev veth_rb nodad || return 1
+	stt_try ip -n "$NS_B" addr add "$B6/64" dev veth_b nodad || return 1
+	stt_try ip -n "$NS_A" link set veth_a up || return 1
+	stt_try ip -n "$NS_R" link set veth_ra up || return 1
+	stt_try ip -n "$NS_R" link set veth_rb up || return 1
+	stt_try ip -n "$NS_B" link set veth_b up || return 1
+	stt_try ip -n "$NS_A" -6 route add default via "$RA6" || return 1
+	stt_try ip -n "$NS_B" -6 route add default via "$RB6" || return 1
+	# Segments as a NIC would send them, and R's capture sees each one.
+	nsx "$NS_A" ethtool -K veth_a tso off >/dev/null
+	nsx "$NS_B" ethtool -K veth_b tso off >/dev/null
+
+	stt_try ip -n "$NS_A" link add "$TUN" type stt remote "$B6" local "$A6" \
+		key "$STT_KEY" || return 1
+	stt_try ip -n "$NS_B" link add "$TUN" type stt remote "$A6" local "$B6" \
+		key "$STT_KEY" || return 1
+	for ns in "$NS_A" "$NS_B"; do
+		stt_try ip -n "$ns" link set "$TUN" mtu 9000 up || return 1
+	done
+	stt_try ip -n "$NS_A" addr add "$IN_IP_A/24" dev "$TUN" || return 1
+	stt_try ip -n "$NS_B" addr add "$IN_IP_B/24" dev "$TUN" || return 1
+	stt_wait_for 10 nsx "$NS_A" ping -c 1 -W 1 "$B6" >/dev/null ||
+		{ ktap_info "underlay ping $A6 -> $B6 fails"; return 1; }
+}
+
+if topo; then
+	ktap_pass "topology: A -(1500)- R -(1280)- B over IPv6, $TUN inner MTU 9000"
+else
+	ktap_fail "topology: A -(1500)- R -(1280)- B over IPv6, $TUN inner MTU 9000"
+	ktap_bail "cannot build the topology"
+fi
+
+PCAP=$TMP/rb.pcap
+: >"$PCAP"
+chmod 666 "$PCAP" 2>/dev/null
+nsx "$NS_R" timeout 120 tshark -q -n -i veth_rb -c 5000 -a duration:90 \
+	-f "ip6 and tcp dst port $STT_PORT" -w "$PCAP" >"$PCAP.log" 2>&1 &
+CAP_PID=$!
+stt_track_pid "$CAP_PID"
+stt_wait_for 20 grep -q "Capturing on" "$PCAP.log" ||
+	ktap_info "tshark did not start: $(cat "$PCAP.log")"
+
+ICMP0=$(stt_proc_val "$NS_A" icmp_pmtu_updates)
+# The first large frame is lost at R and teaches A the path MTU.
+nsx "$NS_A" ping -q -c 2 -i 0.5 -W 1 -s 8000 "$IN_IP_B" >/dev/null 2>&1
+ktap_result "inner 8000-byte pings across the 1280-byte link, once the path MTU is known" \
+	stt_ping "$NS_A" "$IN_IP_B" 3 8000
+ICMP1=$(stt_proc_val "$NS_A" icmp_pmtu_updates)
+ROUTE=$(ip -n "$NS_A" -6 route get "$B6" 2>&1)
+ktap_info "A: icmp_pmtu_updates ${ICMP0:-?} -> ${ICMP1:-?}; ip -6 route get $B6: $(tr -s ' \n' ' ' <<<"$ROUTE")"
+ktap_check "A applied R's \"packet too big\" (icmp_pmtu_updates moved)" \
+	"$([ "${ICMP1:-0}" -gt "${ICMP0:-0}" ] && echo 0)"
+ktap_check "A's route to B learned mtu 1280" \
+	"$(grep -q 'mtu 1280' <<<"$ROUTE" && echo 0)"
+
+MTU=$(ip -n "$NS_A" -o link show "$TUN" | grep -o 'mtu [0-9]*')
+ktap_check "the inner MTU is not clamped to the path ($MTU)" \
+	"$([ "$MTU" = "mtu 9000" ] && echo 0)"
+
+FILE=$TMP/data
+stt_make_file "$FILE" 8
+ktap_result "8 MiB A->B with the right sha256 across the 1280-byte link" \
+	xfer "$NS_B" "$IN_IP_B" "$NS_A" "$FILE" 5301
+kill "$CAP_PID" 2>/dev/null
+wait "$CAP_PID" 2>/dev/null
+
+SIZES=$(tshark -n -r "$PCAP" -T fields -e ipv6.plen 2>/dev/null |
+	awk '{ n++; if ($1 + 40 > max) max = $1 + 40 } END { printf "%d %d", n, max }')
+read -r N MAX <<<"$SIZES"
+ktap_info "R -> B: $N STT segments, largest IPv6 packet $MAX bytes"
+ktap_check "every STT segment on the 1280-byte link fits it (>= 1000 segments)" \
+	"$([ "${N:-0}" -ge 1000 ] && [ "${MAX:-99999}" -le 1280 ] && echo 0)"
+
+OUT=$(nsx "$NS_A" ping -c 1 -W 1 -M "do" -s 9000 "$IN_IP_B" 2>&1)
+ktap_info "ping -M do -s 9000: $(tail -2 <<<"$OUT" | tr '\n' ' ')"
+ktap_check "an inner DF packet over stt0's MTU gets the local \"message too long, mtu=9000\"" \
+	"$(grep -qi 'message too long.*mtu=9000' <<<"$OUT" && echo 0)"
+
+check_dmesg
+ktap_finished

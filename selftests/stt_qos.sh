@@ -1,0 +1,231 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The outer header options, as tshark sees them on the underlay:
+#
+# 1. srcport: 1,000 inner UDP flows (one inner source port each, two
+#    packets per flow) from A to B; every outer source port (the STT
+#    dissector's stream ID) is in the default 49152-65535, both packets of
+#    a flow share one, and the flows' ports are uniform over 64 buckets
+#    (chi-square, 63 degrees of freedom, p > 0.001: statistic < 103.44).
+#    Then "srcport 50000 50003" by changelink: 100 flows use exactly
+#    those four ports, each of them.
+# 2. ttl inherit: an inner ping with TTL 33 leaves with outer TTL 33; an
+#    inner ARP request (not IP) with the route's default, 64.
+
+source "$(dirname "$0")/lib.sh"
+
+ktap_header
+stt_require ethtool ping timeout tshark
+stt_have python3 || [ -x /usr/bin/python3 ] || ktap_skip_all "python3 missing"
+stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
+stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
+[ "$STT_KIND" = stt ] || ktap_skip_all "STT_KIND=$STT_KIND: this test is for stt only"
+stt_tmpdir TMP || exit "$KSFT_FAIL"
+ktap_plan 6
+
+if stt_topo_setup; then
+	ktap_pass "topology: two netns, veth underlay, $TUN in each"
+else
+	ktap_fail "topology: two netns, veth underlay, $TUN in each"
+	ktap_bail "cannot build the topology"
+fi
+# Real segments on the wire, one per small frame.
+nsx "$NS_A" ethtool -K "$UL_A" tso off gso off >/dev/null
+stt_ping "$NS_A" "$IN_IP_B" 2 >/dev/null
+
+# cap_start FILE COUNT SECS: capture A's STT segments (not B's) on UL_A.
+cap_start()
+{
+	local file=$1
+
+	: >"$file"
+	chmod 666 "$file" 2>/dev/null
+	nsx "$NS_A" timeout $(($3 + 30)) tshark -q -n -i "$UL_A" -c "$2" \
+		-a "duration:$3" -f "tcp dst port $STT_PORT and src host $UL_IP_A" \
+		-w "$file" >"$file.log" 2>&1 &
+	CAP_PID=$!
+	stt_track_pid "$CAP_PID"
+	stt_wait_for 20 grep -q "Capturing on" "$file.log" && return 0
+	ktap_info "tshark did not start: $(cat "$file.log")"
+	return 1
+}
+
+cap_wait() { wait "$CAP_PID" 2>/dev/null; true; }
+
+# udp_flows N [PKTS]: N inner UDP flows A -> B (source ports 20000..),
+# PKTS packets each (default 2), to B's discard port.
+udp_flows()
+{
+	nsx "$NS_A" "$STT_PY" -c '
+import socket, sys, time
+n, pkts = int(sys.argv[1]), int(sys.argv[2])
+for i in range(n):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((sys.argv[3], 20000 + i))
+        for p in range(pkts):
+            s.sendto(b"stt-qos", (sys.argv[4], 9))
+    if i % 25 == 24:
+        time.sleep(0.02)
+' "$1" "${2:-2}" "$IN_IP_A" "$IN_IP_B"
+}
+
+# ports FILE: "inner-udp-sport outer-sport" per captured inner UDP packet.
+ports()
+{
+	stt_decode "$1" -Y "udp.dstport == 9" -T fields -e udp.srcport \
+		-e stt.stream_id -E occurrence=f
+}
+
+###########################################################################
+# 1. srcport
+###########################################################################
+
+PCAP=$TMP/sport.pcap
+if cap_start "$PCAP" 2000 40; then
+	udp_flows 1000 2
+	sleep 1
+	kill "$CAP_PID" 2>/dev/null
+	cap_wait
+fi
+ports "$PCAP" >"$TMP/sport.txt"
+ktap_info "default srcport: $(wc -l <"$TMP/sport.txt") inner UDP packets captured"
+
+# sport_check LO HI MINFLOWS: every outer port in [LO, HI], one port per
+# flow, at least MINFLOWS flows seen; prints the flows' ports to
+# $TMP/flowports.
+sport_check()
+{
+	stt_python - "$@" "$TMP/sport.txt" "$TMP/flowports" <<'EOF'
+import sys
+lo, hi, minflows = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+flows, bad, split = {}, 0, 0
+for line in open(sys.argv[4]):
+    f = line.split()
+    if len(f) != 2:
+        continue
+    # tshark shows the stream ID (the outer source port) in hex.
+    inner, outer = int(f[0], 0), int(f[1], 0)
+    if not lo <= outer <= hi:
+        bad += 1
+    if flows.setdefault(inner, outer) != outer:
+        split += 1
+vals = list(flows.values())
+print("# flows: %d, outer ports %s-%s, out of [%d, %d]: %d packets, "
+      "flows on two ports: %d" % (len(flows), min(vals, default="-"),
+      max(vals, default="-"), lo, hi, bad, split))
+with open(sys.argv[5], "w") as f:
+    f.write("\n".join(str(v) for v in vals) + "\n")
+sys.exit(0 if len(flows) >= minflows and not bad and not split else 1)
+EOF
+}
+ktap_result "srcport default: every outer source port in 49152-65535, one per inner flow (>= 990 of 1000 flows)" \
+	sport_check 49152 65535 990
+
+chi_square()
+{
+	stt_python - "$TMP/flowports" <<'EOF'
+import sys
+ports = [int(l) for l in open(sys.argv[1]) if l.strip()]
+n, k = len(ports), 64
+width = (65535 - 49152 + 1) // k
+obs = [0] * k
+for p in ports:
+    obs[(p - 49152) // width] += 1
+exp = max(n, 1) / k
+stat = sum((o - exp) ** 2 / exp for o in obs)
+print("# chi-square over %d buckets of %d ports, %d flows: %.2f "
+      "(critical value at p = 0.001, 63 dof: 103.44); buckets: %s"
+      % (k, width, n, stat, " ".join(map(str, obs))))
+sys.exit(0 if n >= 990 and stat < 103.44 else 1)
+EOF
+}
+ktap_result "srcport default: flows uniform over 64 buckets (chi-square < 103.44, p > 0.001)" \
+	chi_square
+
+narrow()
+{
+	stt_try ip -n "$NS_A" link set "$TUN" type stt srcport 50000 50003 ||
+		return 1
+	ip -n "$NS_A" -d link show dev "$TUN" | grep -q "srcport 50000 50003" ||
+		{ ktap_info "ip -d link show lacks srcport 50000 50003"; return 1; }
+	PCAP=$TMP/narrow.pcap
+	cap_start "$PCAP" 200 30 || return 1
+	udp_flows 100 2
+	sleep 1
+	kill "$CAP_PID" 2>/dev/null
+	cap_wait
+	ports "$PCAP" >"$TMP/sport.txt"
+	sport_check 50000 50003 99 || return 1
+	local used
+
+	used=$(sort -u "$TMP/flowports" | tr '\n' ' ')
+	ktap_info "ports used: $used"
+	[ "$used" = "50000 50001 50002 50003 " ]
+}
+ktap_result "srcport 50000 50003 (changelink): 100 flows use exactly those 4 ports, all of them" \
+	narrow
+stt_try ip -n "$NS_A" link set "$TUN" type stt srcport 49152 65535
+
+###########################################################################
+# 2. ttl inherit (and df, below), one capture: each case is told apart
+#    by its inner IPv4 total length (ping -s SIZE: SIZE + 28).
+###########################################################################
+
+# fields FILE FILTER: "outer-ttl,inner-ttl outer-df,inner-df inner-iplen"
+# per captured segment matching FILTER (outer first).
+fields()
+{
+	stt_decode "$1" -Y "$2" -T fields -e ip.ttl -e ip.flags.df -e ip.len \
+		-E occurrence=a -E aggregator=,
+}
+
+# hdr_ping SIZE [ping args]: HDR_COUNT (2) inner pings A -> B of SIZE
+# bytes.
+hdr_ping()
+{
+	local size=$1
+
+	shift
+	nsx "$NS_A" ping -q -c "${HDR_COUNT:-2}" -i 0.2 -W 2 -s "$size" "$@" \
+		"$IN_IP_B" >/dev/null
+}
+
+PCAP=$TMP/hdr.pcap
+if cap_start "$PCAP" 40 40; then
+	stt_try ip -n "$NS_A" link set "$TUN" type stt ttl inherit
+	hdr_ping 72 -t 33
+	ip -n "$NS_A" neigh flush dev "$TUN"
+	hdr_ping 73 -t 34
+	stt_try ip -n "$NS_A" link set "$TUN" type stt ttl auto
+	sleep 1
+	kill "$CAP_PID" 2>/dev/null
+	cap_wait
+fi
+fields "$PCAP" "icmp.type == 8" >"$TMP/hdr.txt"
+fields "$PCAP" "arp" >"$TMP/arp.txt"
+ktap_info "echo requests (outer,inner TTL; outer,inner DF; outer,inner IP length):"
+ktap_info "$(cat "$TMP/hdr.txt")"
+ktap_info "ARP requests: $(cat "$TMP/arp.txt")"
+
+# ttl_ok: pings of inner length 100 (TTL 33) are outer TTL 33; inner ARP
+# falls back to the route's default hop limit.
+ttl_ok()
+{
+	local deflt
+
+	deflt=$(nsx "$NS_A" sysctl -n net.ipv4.ip_default_ttl)
+	awk -F'\t' -v d="$deflt" '
+		{ split($1, t, ","); split($3, l, ",") }
+		l[2] == 100 { n++; if (t[1] != 33 || t[2] != 33) bad++ }
+		END { exit !(n >= 2 && !bad) }' "$TMP/hdr.txt" || return 1
+	ktap_info "route default TTL: $deflt"
+	[ -s "$TMP/arp.txt" ] && awk -F'\t' -v d="$deflt" '
+		{ split($1, t, ","); if (t[1] != d) bad++ }
+		END { exit bad }' "$TMP/arp.txt"
+}
+ktap_result "ttl inherit: inner TTL 33 -> outer TTL 33 (ping -t 33); inner ARP -> route default" \
+	ttl_ok
+
+check_dmesg
+ktap_finished
