@@ -23,6 +23,9 @@
 # VM time limit is then VM_TIMEOUT (default 2 x vm-run's 1800 s), and the
 # logs are build/check/$KVER-sanitize.log.
 #
+# Before the kernels, the iproute2 plugin's unit test on the host (make -C
+# tools/iproute2 test; not with SANITIZE=1 or CHECK_TESTS).
+#
 # Then tools/check-dkms.sh (make install and dkms on this host, each loaded
 # in a VM of each kernel; skipped without root, with SANITIZE=1 or with
 # CHECK_TESTS; CHECK_DKMS=0 leaves it out).
@@ -99,6 +102,26 @@ t_all=$SECONDS
 
 mode_note=""
 [ "$SANITIZE" = 1 ] && mode_note=" [SANITIZE=1]"
+
+# The iproute2 plugin's own unit test runs on the host (no module needed):
+# parse_opt against the netlink it must send, print_opt against the text
+# and JSON it must print.  Part of a normal run, not of SANITIZE=1 or
+# CHECK_TESTS runs.
+if [ "$SANITIZE" = 0 ] && [ -z "${CHECK_RUNNER:-}" ] && [ ${#TESTS[@]} -eq 0 ]; then
+	t0=$SECONDS
+	say "plugin: make -C tools/iproute2 test"
+	make --no-print-directory -C tools/iproute2 test 2>&1 | tee build/check/plugin.log
+	result=$(grep -aE '^link_stt: [0-9]+ passed, [0-9]+ failed$' build/check/plugin.log | tail -n1)
+	if [[ $result =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+		total_pass=$((total_pass + BASH_REMATCH[1]))
+		total_fail=$((total_fail + BASH_REMATCH[2]))
+		summary+=("$(printf '%-28s %s (%d s)' "plugin (host)" "${result#link_stt: }" $((SECONDS - t0)))")
+	else
+		total_fail=$((total_fail + 1))
+		summary+=("$(printf '%-28s FAILED: no result line' "plugin (host)")")
+	fi
+fi
+
 for arg in "${kvers[@]}"; do
 	n=$((n + 1))
 	t0=$SECONDS
