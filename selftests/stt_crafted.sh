@@ -47,7 +47,7 @@ source "$(dirname "$0")/lib.sh"
 N=${STT_CRAFT_N:-50}
 K2=0x2222333344445555
 K3=0x0bad0bad0bad0bad
-LEGIT_MBIT=${STT_LEGIT_MBIT:-50}
+LEGIT_MBIT=${STT_LEGIT_MBIT:-10}
 # Below STT's 49152-65535: no (sport, frame ID) can match a frame of the
 # legitimate traffic.
 SPORT=40001
