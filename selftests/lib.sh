@@ -858,6 +858,16 @@ stt_xfer()
 	sed -n 's/.*secs=\([0-9.]*\).*/\1/p' <<<"$cout"
 }
 
+# stt_xfer_noted SRV_NS SRV_IP CLI_NS FILE PORT: stt_xfer with a 120 s
+# limit, its time as a KTAP note.
+stt_xfer_noted()
+{
+	local secs
+
+	secs=$(stt_xfer "$@" 120) || return 1
+	ktap_info "$(basename "$4") to $2: ${secs}s"
+}
+
 _stt_port_listening()
 {
 	nsx "$1" ss -Hltn "sport = :$2" 2>/dev/null | grep -q .

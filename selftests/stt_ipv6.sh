@@ -44,14 +44,6 @@ stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
 
-# xfer SRV_NS SRV_IP CLI_NS FILE PORT: stt_xfer, its time as a KTAP note.
-xfer()
-{
-	local secs
-
-	secs=$(stt_xfer "$@" 120) || return 1
-	ktap_info "$(basename "$4") to $2: ${secs}s"
-}
 ktap_plan 17
 
 # decode6 PCAP [tshark args]: the STT heuristic over IPv6.
@@ -186,11 +178,11 @@ stt_ping "$NS_A" "$IN_IP_B" 1 >/dev/null
 stt_snap "$NS_B" "$TUN" "$TMP/b0"
 stt_snap "$NS_B" "$TUN46" "$TMP/c0"
 ktap_result "v4-in-v6: 8 MiB A->B arrive with the right sha256" \
-	xfer "$NS_B" "$IN_IP_B" "$NS_A" "$FILE" 5301
+	stt_xfer_noted "$NS_B" "$IN_IP_B" "$NS_A" "$FILE" 5301
 ktap_result "v6-in-v6: 8 MiB A->B arrive with the right sha256" \
-	xfer "$NS_B" "$IN6_B" "$NS_A" "$FILE" 5302
+	stt_xfer_noted "$NS_B" "$IN6_B" "$NS_A" "$FILE" 5302
 ktap_result "v6-in-v4: 8 MiB A->B over $TUN46 arrive with the right sha256" \
-	xfer "$NS_B" "$IN46_B" "$NS_A" "$FILE" 5303
+	stt_xfer_noted "$NS_B" "$IN46_B" "$NS_A" "$FILE" 5303
 stt_snap "$NS_B" "$TUN" "$TMP/b1"
 stt_snap "$NS_B" "$TUN46" "$TMP/c1"
 kill "$CAP_PID" 2>/dev/null

@@ -29,14 +29,6 @@ stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
 
-# xfer SRV_NS SRV_IP CLI_NS FILE PORT: stt_xfer, its time as a KTAP note.
-xfer()
-{
-	local secs
-
-	secs=$(stt_xfer "$@" 120) || return 1
-	ktap_info "$(basename "$4") to $2: ${secs}s"
-}
 ktap_plan 9
 
 topo()
@@ -118,7 +110,7 @@ ktap_check "the inner MTU is not clamped to the path ($MTU)" \
 FILE=$TMP/data
 stt_make_file "$FILE" 8
 ktap_result "8 MiB A->B with the right sha256 across the 1280-byte link" \
-	xfer "$NS_B" "$IN_IP_B" "$NS_A" "$FILE" 5301
+	stt_xfer_noted "$NS_B" "$IN_IP_B" "$NS_A" "$FILE" 5301
 kill "$CAP_PID" 2>/dev/null
 wait "$CAP_PID" 2>/dev/null
 
