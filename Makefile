@@ -72,8 +72,10 @@ plugin:
 	$(MAKE) -C tools/iproute2
 
 # Test tools that run on the host's / inside the VM.
-tools: tools/stt-craft tools/bench/stt-rr
+tools: tools/stt-craft tools/stt-xfer tools/bench/stt-rr
 tools/stt-craft: tools/stt-craft.c
+	$(CC) -Wall -Wextra -O2 -o $@ $<
+tools/stt-xfer: tools/stt-xfer.c
 	$(CC) -Wall -Wextra -O2 -o $@ $<
 tools/bench/stt-rr: tools/bench/stt-rr.c
 	$(CC) -Wall -Wextra -O2 -o $@ $<
@@ -152,5 +154,5 @@ check-dkms: plugin
 
 clean:
 	rm -rf build *.o *.ko *.mod *.mod.c *.mod.o .*.cmd modules.order Module.symvers
-	rm -f tools/stt-craft tools/bench/stt-rr
+	rm -f tools/stt-craft tools/stt-xfer tools/bench/stt-rr
 	if [ -d tools/iproute2 ]; then $(MAKE) -C tools/iproute2 clean; fi
