@@ -264,6 +264,32 @@ stt_require()
 	true
 }
 
+# stt_sleep SECS: sleep without starting a process.  Under QEMU's TCG
+# every exec costs a tenth of a second or more, and the polling loops
+# below would spend most of their time starting /bin/sleep.  read -t on
+# a FIFO that nobody writes to (we hold it open read-write) times out
+# instead.
+STT_SLEEP_FD=""
+stt_sleep()
+{
+	local f
+
+	if [ -z "$STT_SLEEP_FD" ]; then
+		STT_SLEEP_FD=none
+		f=$(mktemp -u "${TMPDIR:-/tmp}/stt-sleep.XXXXXX")
+		if mkfifo -m 600 "$f" 2>/dev/null; then
+			exec {STT_SLEEP_FD}<>"$f" || STT_SLEEP_FD=none
+			rm -f "$f"
+		fi
+	fi
+	if [ "$STT_SLEEP_FD" = none ]; then
+		sleep "$1"
+	else
+		read -r -t "$1" -u "$STT_SLEEP_FD" _
+	fi
+	return 0
+}
+
 # Poll CMD every 0.2 s for up to SECS seconds.
 stt_wait_for()
 {
@@ -272,9 +298,22 @@ stt_wait_for()
 	shift
 	for ((i = 0; i < secs * 5; i++)); do
 		"$@" && return 0
-		sleep 0.2
+		stt_sleep 0.2
 	done
 	"$@"
+}
+
+# stt_file_has FILE TEXT: FILE contains TEXT (a bash builtin test, for
+# polling without a process).
+stt_file_has()
+{
+	local line
+
+	[ -r "$1" ] || return 1
+	while IFS= read -r line || [ -n "$line" ]; do
+		[[ $line == *"$2"* ]] && return 0
+	done <"$1"
+	return 1
 }
 
 stt_python()
@@ -402,43 +441,60 @@ stt_plugin()
 # store its name in VAR.
 setup_ns()
 {
-	local var name
+	local var name names=()
 
 	for var in "$@"; do
 		name="stt-${var,,}-$(mktemp -u XXXXXX)"
-		stt_run ip netns add "$name" || return 1
-		STT_NS_LIST+=("$name")
-		ip -n "$name" link set lo up
-		ip netns exec "$name" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+		names+=("$name")
 		printf -v "$var" '%s' "$name"
+	done
+	# One ip for all of them: every process costs under emulation.
+	printf 'netns add %s\n' "${names[@]}" | stt_run ip -batch - || return 1
+	STT_NS_LIST+=("${names[@]}")
+	for name in "${names[@]}"; do
+		ip netns exec "$name" sh -c '
+			for f in all default; do
+				echo 1 >/proc/sys/net/ipv6/conf/$f/disable_ipv6
+			done 2>/dev/null
+			ip link set lo up' || return 1
 	done
 }
 
-# stt_add_tunnel NS DEV LOCAL REMOTE [extra args]: one tunnel device.
-stt_add_tunnel()
+# stt_tunnel_cmd DEV LOCAL REMOTE [extra args]: the "link add" command
+# (for ip or ip -batch, without "ip") of one tunnel device of STT_KIND.
+stt_tunnel_cmd()
 {
-	local ns=$1 dev=$2 local_ip=$3 remote_ip=$4
+	local dev=$1 local_ip=$2 remote_ip=$3
 
-	shift 4
+	shift 3
 	case $STT_KIND in
 	stt)
-		stt_run ip -n "$ns" link add "$dev" type stt remote "$remote_ip" \
-			local "$local_ip" key "$STT_KEY" dstport "$STT_PORT" "$@"
+		echo "link add $dev type stt remote $remote_ip local $local_ip" \
+			"key $STT_KEY dstport $STT_PORT $*"
 		;;
 	geneve)
-		stt_run ip -n "$ns" link add "$dev" type geneve id 4660 \
-			remote "$remote_ip" "$@"
+		echo "link add $dev type geneve id 4660 remote $remote_ip $*"
 		;;
 	vxlan)
-		stt_run ip -n "$ns" link add "$dev" type vxlan id 4660 \
-			remote "$remote_ip" local "$local_ip" dstport 4789 "$@"
+		echo "link add $dev type vxlan id 4660 remote $remote_ip" \
+			"local $local_ip dstport 4789 $*"
 		;;
 	*)
 		echo "unknown STT_KIND $STT_KIND" >&2
 		return 1
 		;;
 	esac
+}
+
+# stt_add_tunnel NS DEV LOCAL REMOTE [extra args]: one tunnel device.
+stt_add_tunnel()
+{
+	local ns=$1 cmd
+
+	shift
+	cmd=$(stt_tunnel_cmd "$@") || return 1
+	# shellcheck disable=SC2086 # the command's words
+	stt_run ip -n "$ns" $cmd
 }
 
 # stt_try CMD...: run CMD; on failure say which command failed.
@@ -452,6 +508,21 @@ stt_try()
 	return 1
 }
 
+# _stt_topo_end NS UL UL_IP PEER_IP IN_IP MTU: one end's addresses and
+# tunnel.
+_stt_topo_end()
+{
+	local ns=$1 ul=$2 ul_ip=$3 peer=$4 in_ip=$5 mtu=$6 cmds
+
+	cmds="addr add $ul_ip/24 dev $ul
+link set $ul up
+$(stt_tunnel_cmd "$TUN" "$ul_ip" "$peer")
+addr add $in_ip/24 dev $TUN
+${mtu:+link set $TUN mtu $mtu
+}link set $TUN up" || return 1
+	stt_try ip -n "$ns" -batch - <<<"$cmds"
+}
+
 # stt_topo_setup [INNER_MTU]: create NS_A/NS_B with the topology above.
 stt_topo_setup()
 {
@@ -460,20 +531,11 @@ stt_topo_setup()
 	setup_ns NS_A NS_B || return 1
 	stt_try ip link add "$UL_A" netns "$NS_A" mtu 1500 type veth \
 		peer name "$UL_B" netns "$NS_B" mtu 1500 || return 1
-	stt_try ip -n "$NS_A" addr add "$UL_IP_A/24" dev "$UL_A" || return 1
-	stt_try ip -n "$NS_B" addr add "$UL_IP_B/24" dev "$UL_B" || return 1
-	stt_try ip -n "$NS_A" link set "$UL_A" up || return 1
-	stt_try ip -n "$NS_B" link set "$UL_B" up || return 1
-
-	stt_try stt_add_tunnel "$NS_A" "$TUN" "$UL_IP_A" "$UL_IP_B" || return 1
-	stt_try stt_add_tunnel "$NS_B" "$TUN" "$UL_IP_B" "$UL_IP_A" || return 1
-	stt_try ip -n "$NS_A" addr add "$IN_IP_A/24" dev "$TUN" || return 1
-	stt_try ip -n "$NS_B" addr add "$IN_IP_B/24" dev "$TUN" || return 1
-	if [ -n "$mtu" ]; then
-		stt_try stt_set_inner_mtu "$mtu" || return 1
-	fi
-	stt_try ip -n "$NS_A" link set "$TUN" up || return 1
-	stt_try ip -n "$NS_B" link set "$TUN" up || return 1
+	# Each end in one ip -batch.
+	_stt_topo_end "$NS_A" "$UL_A" "$UL_IP_A" "$UL_IP_B" "$IN_IP_A" "$mtu" ||
+		return 1
+	_stt_topo_end "$NS_B" "$UL_B" "$UL_IP_B" "$UL_IP_A" "$IN_IP_B" "$mtu" ||
+		return 1
 	stt_wait_for 10 nsx "$NS_A" ping -c 1 -W 1 "$UL_IP_B" >/dev/null ||
 		{ ktap_info "underlay ping 192.0.2.1 -> 192.0.2.2 fails"; return 1; }
 }
@@ -505,23 +567,27 @@ stt_ping()
 
 # stt_counters NS DEV: every counter of DEV and the netns, one
 # "name value" a line: ethtool -S names as they are, /proc/net/stt as
-# proc.NAME, ip -s link as link.rx_packets etc.
+# proc.NAME, the device's statistics (ip -s link) as link.rx_packets etc.
+# One process in NS, no python: cheap enough to poll under emulation.
 stt_counters()
 {
-	local ns=$1 dev=$2
-
-	nsx "$ns" ethtool -S "$dev" 2>/dev/null |
-		awk -F: 'NF == 2 && $2 ~ /^ *[0-9]+ *$/ {
-			gsub(/ /, "", $1); gsub(/ /, "", $2); print $1, $2 }'
-	nsx "$ns" cat /proc/net/stt 2>/dev/null |
-		awk 'NF == 2 && $2 ~ /^[0-9]+$/ { print "proc." $1, $2 }'
-	ip -n "$ns" -s -j link show dev "$dev" 2>/dev/null | stt_python -c '
-import json, sys
-s = json.load(sys.stdin)[0].get("stats64", {})
-for d in ("rx", "tx"):
-    for k, v in s.get(d, {}).items():
-        print("link.%s_%s %d" % (d, k, v))
-'
+	# shellcheck disable=SC2016 # expanded by the sh in NS
+	nsx "$1" sh -c '
+		p=/proc/net/stt
+		[ -r $p ] || p=
+		ethtool -S "$1" 2>/dev/null | awk "$2" - $p /sys/class/net/"$1"/statistics/*
+	' _ "$2" '
+		FILENAME == "-" {
+			if (split($0, f, ":") == 2 && f[2] ~ /^ *[0-9]+ *$/) {
+				gsub(/ /, "", f[1]); gsub(/ /, "", f[2]); print f[1], f[2]
+			}
+			next
+		}
+		FILENAME == "/proc/net/stt" {
+			if (NF == 2 && $2 ~ /^-?[0-9]+$/) print "proc." $1, $2
+			next
+		}
+		{ n = FILENAME; sub(/.*\//, "", n); print "link." n, $1 }' 2>/dev/null
 }
 
 # Counters that must not move on a clean underlay: malformed or corrupted
@@ -535,16 +601,30 @@ rx_ecn_drops"
 # stt_snap NS DEV FILE: save the counters.
 stt_snap() { stt_counters "$1" "$2" >"$3"; }
 
-# stt_val FILE NAME: a counter from a snapshot ("" when absent).
-stt_val() { awk -v n="$2" '$1 == n { print $2; exit }' "$1"; }
+# stt_val FILE NAME: a counter from a snapshot ("" when absent).  Pure
+# bash: the tests call this hundreds of times, and an awk per call costs
+# a third of a second under TCG.
+stt_val()
+{
+	local k v
+
+	while read -r k v; do
+		[ "$k" = "$2" ] && { echo "$v"; return 0; }
+	done <"$1"
+	echo ""
+}
 
 # stt_delta BEFORE AFTER NAME: after - before ("" when absent).
 stt_delta()
 {
-	local a b
+	local k v a="" b=""
 
-	a=$(stt_val "$1" "$3")
-	b=$(stt_val "$2" "$3")
+	while read -r k v; do
+		[ "$k" = "$3" ] && { a=$v; break; }
+	done <"$1"
+	while read -r k v; do
+		[ "$k" = "$3" ] && { b=$v; break; }
+	done <"$2"
 	if [ -z "$a" ] || [ -z "$b" ]; then
 		echo ""
 	else
@@ -590,27 +670,18 @@ stt_iperf()
 	out=$(nsx "$cns" timeout $((secs + 45)) iperf3 -c "$sip" \
 		-p "$STT_IPERF_PORT" -t "$secs" --connect-timeout 5000 -J "$@" 2>&1)
 	wait "$spid" 2>/dev/null
-	mbps=$(printf '%s' "$out" | stt_python -c '
-import json, sys
-try:
-    j = json.load(sys.stdin)
-except ValueError:
-    sys.exit(1)
-if "error" in j:
-    print(j["error"], file=sys.stderr)
-    sys.exit(1)
-bps = j["end"]["sum_received"]["bits_per_second"]
-if bps <= 0:
-    sys.exit(1)
-print("%.1f" % (bps / 1e6))
-') || {
+	# jq, not python: a tenth of the start-up cost under TCG.
+	mbps=$(jq -r 'if .error then "error: " + .error
+		else .end.sum_received.bits_per_second / 1e6 * 10 | round / 10
+		end' <<<"$out" 2>/dev/null)
+	if [[ ! $mbps =~ ^[0-9.]+$ ]] || [ "$mbps" = 0 ]; then
 		{
-			ktap_info "iperf3 -c $sip $* failed:"
+			ktap_info "iperf3 -c $sip $* failed: ${mbps:-no JSON}"
 			printf '%s\n' "$out" | grep -iE 'error|unable|refused|timeout' |
 				head -5 | ktap_info
 		} >&2
 		return 1
-	}
+	fi
 	echo "$mbps"
 }
 
@@ -626,31 +697,75 @@ stt_ratio()
 # tshark
 ###########################################################################
 
-# stt_capture_start NS DEV FILE COUNT SECS: capture STT (TCP dst port
-# 7471) on DEV in the background; returns once tshark is capturing.
-# The pid is in STT_CAPTURE_PID.
-stt_capture_start()
+# stt_cap_start NS DEV FILE FILTER [COUNT [SECS]]: capture packets that
+# match the pcap FILTER on DEV in the background, into FILE (pcap), until
+# COUNT packets (default 100000), SECS seconds (default 120) or
+# stt_cap_stop.  dumpcap, not tshark: tshark needs over ten seconds to
+# start under TCG, dumpcap well under one.  Returns once dumpcap is
+# capturing; the pid is in STT_CAP_PID.
+STT_CAP_PID=""
+stt_cap_start()
 {
-	local ns=$1 dev=$2 file=$3 count=$4 secs=$5 log=$3.log
+	local ns=$1 dev=$2 file=$3 filter=$4 count=${5:-100000} secs=${6:-120}
+	local log=$3.log
 
-	: >"$file"
-	chmod 666 "$file" 2>/dev/null
-	nsx "$ns" timeout $((secs + 30)) tshark -q -n -i "$dev" \
-		-f "tcp dst port $STT_PORT" -c "$count" -a "duration:$secs" \
-		-w "$file" >"$log" 2>&1 &
-	STT_CAPTURE_PID=$!
-	stt_track_pid "$STT_CAPTURE_PID"
-	if ! stt_wait_for 20 grep -q "Capturing on" "$log"; then
-		ktap_info "tshark did not start:"
-		ktap_info "$(cat "$log")"
-		return 1
-	fi
+	rm -f "$file"
+	: >"$log"
+	# ip netns exec execs dumpcap: $! is dumpcap itself, so
+	# stt_cap_stop's SIGTERM reaches it (dumpcap then closes the file
+	# properly).
+	ip netns exec "$ns" dumpcap -q -n -P -i "$dev" -f "$filter" -c "$count" \
+		-a "duration:$secs" -w "$file" >"$log" 2>&1 &
+	STT_CAP_PID=$!
+	stt_track_pid "$STT_CAP_PID"
+	stt_wait_for 20 stt_file_has "$log" "Capturing on" && return 0
+	ktap_info "dumpcap did not start on $dev in ${ns%-*}: $(cat "$log")"
+	return 1
 }
 
-stt_capture_wait()
+# stt_cap_stop: end the capture (it may have ended by itself); what was
+# sent before the call is in the file.
+stt_cap_stop()
 {
-	wait "$STT_CAPTURE_PID" 2>/dev/null
-	true
+	[ -n "$STT_CAP_PID" ] || return 0
+	# The packet socket's queue is read asynchronously: give it a moment.
+	stt_sleep 0.5
+	kill -TERM "$STT_CAP_PID" 2>/dev/null
+	wait "$STT_CAP_PID" 2>/dev/null
+	STT_CAP_PID=""
+	return 0
+}
+
+# stt_capture_start NS DEV FILE COUNT SECS: stt_cap_start for STT (TCP
+# destination port 7471).  stt_capture_wait: stt_cap_stop.
+stt_capture_start()
+{
+	stt_cap_start "$1" "$2" "$3" "tcp dst port $STT_PORT" "$4" "$5"
+}
+
+stt_capture_wait() { stt_cap_stop; }
+
+# stt_pcap_ecn FILE: the ECN field (0-3) of every IPv4 packet in an
+# Ethernet pcap, one a line.  A few lines of python instead of tshark,
+# which takes over ten seconds to start under TCG.
+stt_pcap_ecn()
+{
+	stt_python - "$1" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+if len(d) < 24:
+    sys.exit(0)
+e = "<" if d[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+if struct.unpack(e + "I", d[20:24])[0] != 1:
+    sys.exit("not an Ethernet capture")
+off = 24
+while off + 16 <= len(d):
+    incl = struct.unpack(e + "I", d[off + 8:off + 12])[0]
+    p = d[off + 16:off + 16 + incl]
+    off += 16 + incl
+    if len(p) >= 34 and p[12:14] == b"\x08\x00" and p[14] >> 4 == 4:
+        print(p[15] & 3)
+PY
 }
 
 # stt_decode FILE [tshark args]: tshark -r with the STT heuristic enabled.
@@ -776,7 +891,7 @@ stt_check_identity()
 		[ "$(stt_val "$f" proc.rx_segments)" = \
 			"$(stt_val "$f" proc.rx_segments2)" ] &&
 			[ "$(stt_val "$f" proc.reasm_bytes)" = 0 ] && break
-		sleep 1
+		stt_sleep 1
 	done
 	out=$(awk -v drops="$STT_IDENTITY_DROPS" '
 		{ v[$1] = $2 }
@@ -819,32 +934,35 @@ stt_make_file()
 }
 
 # stt_xfer SRV_NS SRV_IP CLI_NS FILE [PORT [TIMEOUT]]: send FILE from
-# CLI_NS to SRV_IP:PORT over TCP, compare the receiver's sha256 with the
-# file's.  Prints "SECS" (the sender's time) and returns 0 on a match;
-# prints why and returns 1 otherwise.
+# CLI_NS to SRV_IP:PORT over TCP (tools/stt-xfer), compare the receiver's
+# sha256 with the file's.  Prints "SECS" (the sender's time) and returns 0
+# on a match; prints why and returns 1 otherwise.
 STT_XFER_PORT=5301
+STT_XFER=${STT_XFER:-$STT_REPO/tools/stt-xfer}
 stt_xfer()
 {
 	local sns=$1 sip=$2 cns=$3 file=$4 port=${5:-$STT_XFER_PORT}
 	local tmo=${6:-300} d spid want got sout cout rc=0
 
+	if [ ! -x "$STT_XFER" ]; then
+		ktap_info "stt_xfer: $STT_XFER is not built (make tools)" >&2
+		return 1
+	fi
 	stt_tmpdir d || return 1
 	# The file's hash, computed once.
 	[ -s "$file.sha256" ] || sha256sum "$file" | awk '{ print $1 }' >"$file.sha256"
-	want=$(cat "$file.sha256")
-	nsx "$sns" timeout $((tmo + 30)) "$STT_PY" "$STT_SELFTESTS/stt_xfer.py" \
-		recv "$sip" "$port" "$tmo" >"$d/recv" 2>&1 &
+	want=$(<"$file.sha256")
+	ip netns exec "$sns" "$STT_XFER" recv "$sip" "$port" "$tmo" >"$d/recv" 2>&1 &
 	spid=$!
 	stt_track_pid "$spid"
-	if ! stt_wait_for 10 _stt_port_listening "$sns" "$port"; then
+	if ! stt_wait_for 10 stt_file_has "$d/recv" listening; then
 		ktap_info "stt_xfer: receiver did not start: $(cat "$d/recv")" >&2
 		return 1
 	fi
-	cout=$(nsx "$cns" timeout $((tmo + 10)) "$STT_PY" \
-		"$STT_SELFTESTS/stt_xfer.py" send "$sip" "$port" "$file" "$tmo" 2>&1) ||
-		rc=1
+	cout=$(ip netns exec "$cns" timeout $((tmo + 10)) "$STT_XFER" send \
+		"$sip" "$port" "$file" "$tmo" 2>&1) || rc=1
 	wait "$spid" || rc=1
-	sout=$(cat "$d/recv")
+	sout=$(<"$d/recv")
 	got=$(sed -n 's/.*sha256=\([0-9a-f]*\).*/\1/p' <<<"$sout")
 	if [ "$rc" != 0 ] || [ "$got" != "$want" ]; then
 		{
@@ -882,12 +1000,12 @@ stt_stream_start()
 	local sns=$1 sip=$2 cns=$3 mbit=${4:-0} port=${5:-5302}
 
 	stt_tmpdir STT_STREAM_DIR || return 1
-	nsx "$sns" "$STT_PY" "$STT_SELFTESTS/stt_xfer.py" recv "$sip" "$port" 60 \
+	ip netns exec "$sns" "$STT_XFER" recv "$sip" "$port" 60 \
 		>"$STT_STREAM_DIR/recv" 2>&1 &
 	STT_STREAM_RPID=$!
 	stt_track_pid "$STT_STREAM_RPID"
-	stt_wait_for 10 _stt_port_listening "$sns" "$port" || return 1
-	nsx "$cns" "$STT_PY" "$STT_SELFTESTS/stt_xfer.py" stream "$sip" "$port" \
+	stt_wait_for 10 stt_file_has "$STT_STREAM_DIR/recv" listening || return 1
+	ip netns exec "$cns" "$STT_XFER" stream "$sip" "$port" \
 		"$STT_STREAM_DIR/stop" "$mbit" >"$STT_STREAM_DIR/send" 2>&1 &
 	STT_STREAM_SPID=$!
 	stt_track_pid "$STT_STREAM_SPID"
@@ -919,17 +1037,4 @@ stt_stream_stop()
 	fi
 	STT_STREAM_BYTES=${sent%% *}
 	STT_STREAM_SECS=$(sed -n 's/.*secs=\([0-9.]*\).*/\1/p' "$d/send")
-}
-
-# stt_quick_snap NS DEV FILE: what stt_snap saves (ethtool -S names,
-# proc.NAME, link.rx_errors etc. from sysfs) with a single process in NS
-# and no python: cheap enough to poll under emulation.
-stt_quick_snap()
-{
-	nsx "$1" sh -c '
-		ethtool -S "$1" 2>/dev/null | awk -F: '"'"'NF == 2 && $2 ~ /^ *[0-9]+ *$/ {
-			gsub(/ /, "", $1); gsub(/ /, "", $2); print $1, $2 }'"'"'
-		awk '"'"'NF == 2 && $2 ~ /^-?[0-9]+$/ { print "proc." $1, $2 }'"'"' /proc/net/stt 2>/dev/null
-		awk '"'"'{ n = FILENAME; sub(/.*\//, "", n); print "link." n, $1 }'"'"' \
-			/sys/class/net/"$1"/statistics/*' _ "$2" >"$3" 2>/dev/null
 }

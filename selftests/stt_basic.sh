@@ -9,7 +9,7 @@
 
 source "$(dirname "$0")/lib.sh"
 
-SECS=${STT_IPERF_SECS:-10}
+SECS=${STT_IPERF_SECS:-4}
 RSECS=$(((SECS + 1) / 2))
 
 ktap_header

@@ -53,7 +53,7 @@ LEGIT_MBIT=${STT_LEGIT_MBIT:-10}
 SPORT=40001
 
 ktap_header
-stt_require ethtool ss timeout sha256sum taskset
+stt_require ethtool ss timeout sha256sum taskset dumpcap
 [ "$STT_KIND" = stt ] || ktap_skip_all "STT_KIND=$STT_KIND: this test is for stt only"
 [ -x "$STT_PY" ] || ktap_skip_all "python3 missing"
 stt_require_craft
@@ -84,10 +84,10 @@ fi
 # the VM keeps CPU for the rest, until the crafted classes are done.
 stt_stream_start "$NS_B" "$IN_IP_B" "$NS_A" "$LEGIT_MBIT" ||
 	ktap_info "the legitimate stream did not start"
-sleep 1
+stt_sleep 1
 
 # Counters of B's stt1 and netns.
-snap() { stt_quick_snap "$NS_B" stt1 "$1"; }
+snap() { stt_snap "$NS_B" stt1 "$1"; }
 
 # Error and drop counters: each must stay put unless a class expects it.
 WATCH="$STT_ERROR_COUNTERS proc.rx_no_device proc.rx_nomem
@@ -124,7 +124,7 @@ craft_case()
 	want=${expect#*=}
 	want=${want%% *}
 	stt_wait_for 5 reached "$before" "$name" "$want"
-	sleep 0.2
+	stt_sleep 0.2
 	snap "$after"
 	for e in $expect; do
 		name=${e%%=*}
@@ -216,26 +216,15 @@ craft_case "good x$N (1 segment): rx_frames +$N on the fast path" \
 # delivered.  ecn_case DESC "tshark ECN value or none" "counters" ARGS...
 ecn_case()
 {
-	local desc=$1 want=$2 expect=$3 cap=$TMP/ecn.pcap got pid
+	local desc=$1 want=$2 expect=$3 cap=$TMP/ecn.pcap got
 
 	shift 3
 	rm -f "$cap"
-	nsx "$NS_B" timeout 60 tshark -q -n -i stt1 -f "ip proto 253" -c "$N" \
-		-a duration:40 -w "$cap" >"$TMP/ecn.log" 2>&1 &
-	pid=$!
-	stt_track_pid "$pid"
-	stt_wait_for 20 grep -q "Capturing on" "$TMP/ecn.log" ||
-		ktap_info "tshark on stt1 did not start: $(cat "$TMP/ecn.log")"
+	stt_cap_start "$NS_B" stt1 "$cap" "ip proto 253" "$N" 60
 	craft_case "$desc" "$expect" "$@"
-	if [ "$want" = none ]; then
-		# Nothing will arrive: stop the capture instead of waiting.
-		sleep 1
-		kill "$pid" 2>/dev/null
-	else
-		want="${N}x$want"
-	fi
-	wait "$pid" 2>/dev/null
-	got=$(tshark -r "$cap" -T fields -e ip.dsfield.ecn 2>/dev/null | sort | uniq -c |
+	[ "$want" = none ] || want="${N}x$want"
+	stt_cap_stop
+	got=$(stt_pcap_ecn "$cap" 2>/dev/null | sort | uniq -c |
 		awk '{ printf "%s%sx%s", sep, $1, $2; sep = " " }')
 	[ -z "$got" ] && got=none
 	if [ "$got" = "$want" ]; then

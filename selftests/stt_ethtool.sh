@@ -21,11 +21,9 @@ source "$(dirname "$0")/lib.sh"
 
 XFER_MIB=2
 XFER_PORT=5310
-# The capture runs this long; the transfer must fit in it.
-CAPTURE_SECS=${STT_CAPTURE_SECS:-12}
 
 ktap_header
-stt_require ethtool ping ss timeout tshark
+stt_require ethtool ping ss timeout dumpcap tshark
 stt_have python3 || [ -x /usr/bin/python3 ] || ktap_skip_all "python3 missing"
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
@@ -97,53 +95,10 @@ ktap_result "ethtool -k: tso, gso, tx-checksumming, sg, gro on and changeable" \
 
 FILE=$TMP/data
 stt_make_file "$FILE" "$XFER_MIB"
-WANT=$(sha256sum "$FILE" | awk '{ print $1 }')
 
 # xfer: FILE from A to B's inner address over TCP; the receiver's sha256
 # and byte count must match.
-xfer()
-{
-	local out spid got
-
-	out=$TMP/recv.out
-	: >"$out"
-	nsx "$NS_B" timeout 90 "$STT_PY" -c '
-import hashlib, socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], int(sys.argv[2])))
-s.listen(1)
-s.settimeout(60)
-c, _ = s.accept()
-c.settimeout(60)
-h, n = hashlib.sha256(), 0
-while True:
-    d = c.recv(1 << 16)
-    if not d:
-        break
-    h.update(d)
-    n += len(d)
-print(n, h.hexdigest())
-' "$IN_IP_B" "$XFER_PORT" >"$out" 2>&1 &
-	spid=$!
-	stt_track_pid "$spid"
-	if ! stt_wait_for 10 _stt_port_listening "$NS_B" "$XFER_PORT"; then
-		ktap_info "receiver did not start: $(cat "$out")"
-		return 1
-	fi
-	nsx "$NS_A" timeout 90 "$STT_PY" -c '
-import socket, sys
-c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=60)
-with open(sys.argv[3], "rb") as f:
-    c.sendall(f.read())
-c.close()
-' "$IN_IP_B" "$XFER_PORT" "$FILE" || ktap_info "sender failed"
-	wait "$spid"
-	got=$(cat "$out")
-	[ "$got" = "$((XFER_MIB << 20)) $WANT" ] && return 0
-	ktap_info "transfer: received '$got', sent $((XFER_MIB << 20)) $WANT"
-	return 1
-}
+xfer() { stt_xfer "$NS_B" "$IN_IP_B" "$NS_A" "$FILE" "$XFER_PORT" 60 >/dev/null; }
 
 # ethtool -k of every device, one line each: the state to come back to.
 all_features()
@@ -207,13 +162,13 @@ cell()
 	local which=$1 short=$2 long=$3 val=$4 rc=0 back=on
 
 	[ "$val" = on ] && back=off
-	stt_quick_snap "$NS_B" "$TUN" "$TMP/b0"
+	stt_snap "$NS_B" "$TUN" "$TMP/b0"
 	set_both "$which" "$short" "$val" || rc=1
 	is_both "$which" "$long" "$val" || rc=1
 	stt_ping "$NS_A" "$IN_IP_B" 2 || rc=1
 	stt_ping "$NS_A" "$IN_IP_B" 2 3000 || rc=1
 	xfer || rc=1
-	stt_quick_snap "$NS_B" "$TUN" "$TMP/b1"
+	stt_snap "$NS_B" "$TUN" "$TMP/b1"
 	ktap_info "$which $short $val: B rx_frames +$(stt_delta "$TMP/b0" "$TMP/b1" rx_frames)," \
 		"fastpath +$(stt_delta "$TMP/b0" "$TMP/b1" rx_fastpath_frames)," \
 		"reasm +$(stt_delta "$TMP/b0" "$TMP/b1" rx_reasm_frames)"
@@ -307,11 +262,10 @@ capture_xfer()
 {
 	local name=$1 rc=0
 
-	stt_quick_snap "$NS_A" "$TUN" "$TMP/$name.a0"
-	stt_capture_start "$NS_A" "$UL_A" "$TMP/$name.pcap" 100000 \
-		"$CAPTURE_SECS" || return 1
+	stt_snap "$NS_A" "$TUN" "$TMP/$name.a0"
+	stt_capture_start "$NS_A" "$UL_A" "$TMP/$name.pcap" 100000 120 || return 1
 	xfer || rc=1
-	stt_quick_snap "$NS_A" "$TUN" "$TMP/$name.a1"
+	stt_snap "$NS_A" "$TUN" "$TMP/$name.a1"
 	stt_capture_wait
 	stt_decode "$TMP/$name.pcap" -o stt.reassemble:FALSE -T fields \
 		-E separator=/t -E occurrence=f -Y 'stt.pkt_len' \

@@ -181,8 +181,8 @@ SUMMARY=()
 for CELL in "${CELLS[@]}"; do
 	ktap_info "---- cell $CELL: netem ${NETEM[$CELL]} on R's egress to A and to B"
 	set_netem "${NETEM[$CELL]}" || ktap_info "$CELL: tc qdisc replace failed"
-	stt_quick_snap "$NS_A" "$TUN" "$TMP/$CELL.A0"
-	stt_quick_snap "$NS_B" "$TUN" "$TMP/$CELL.B0"
+	stt_snap "$NS_A" "$TUN" "$TMP/$CELL.A0"
+	stt_snap "$NS_B" "$TUN" "$TMP/$CELL.B0"
 	rtx0=$(tcp_retrans "$NS_A")
 
 	if secs=$(stt_xfer "$NS_B" "$IN_IP_B" "$NS_A" "$TMP/data.bin" \
@@ -203,8 +203,8 @@ for CELL in "${CELLS[@]}"; do
 	tc -n "$NS_R" qdisc del dev veth_rb root 2>/dev/null
 	stt_wait_reasm_idle "$NS_B"
 	stt_wait_reasm_idle "$NS_A"
-	stt_quick_snap "$NS_A" "$TUN" "$TMP/$CELL.A1"
-	stt_quick_snap "$NS_B" "$TUN" "$TMP/$CELL.B1"
+	stt_snap "$NS_A" "$TUN" "$TMP/$CELL.A1"
+	stt_snap "$NS_B" "$TUN" "$TMP/$CELL.B1"
 
 	for side in B A; do
 		ktap_info "$CELL: $side: segments +$(d $side proc.rx_segments)," \

@@ -105,24 +105,24 @@ phase()
 	fi
 
 	rm -f "$TMP/stop" "$TMP/sstop" "$TMP/flood.times" "$TMP/flood.out"
-	stt_quick_snap "$NS_B" "$TUN" "$TMP/$name.b0"
+	stt_snap "$NS_B" "$TUN" "$TMP/$name.b0"
 	# The sampler shares CPU 0 with the flood: CPU 1 is iperf3's.
-	taskset -c 0 ip netns exec "$NS_B" "$STT_PY" "$STT_SELFTESTS/stt_xfer.py" sample \
+	taskset -c 0 ip netns exec "$NS_B" "$STT_PY" "$STT_SELFTESTS/stt_sample.py" \
 		"$TMP/$name.samples" 50 "$TMP/sstop" >"$TMP/$name.sampler" 2>&1 &
 	sampler=$!
 	stt_track_pid "$sampler"
 	flood_loop &
 	floods=$!
 	stt_track_pid "$floods"
-	sleep 1
+	stt_sleep 1
 	mbps=$(stt_iperf "$NS_B" "$IN_IP_B" "$NS_A" "$SECS" -A 1,1) || mbps=""
 	touch "$TMP/stop"
 	wait "$floods"
 	stt_wait_reasm_idle "$NS_B"
-	sleep 0.2
+	stt_sleep 0.2
 	touch "$TMP/sstop"
 	wait "$sampler"
-	stt_quick_snap "$NS_B" "$TUN" "$TMP/$name.b1"
+	stt_snap "$NS_B" "$TUN" "$TMP/$name.b1"
 
 	runs=$(wc -l <"$TMP/flood.times")
 	rate=$(awk -v n="$FLOOD_N" '{ w += $1; u += $2; s += $3; k++ }

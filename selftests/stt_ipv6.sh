@@ -38,7 +38,7 @@ STT_EXPERT='stt.version_unknown.expert || stt.data_offset_bad.expert ||
 	(stt && _ws.malformed)'
 
 ktap_header
-stt_require ethtool ping ss timeout tshark jq
+stt_require ethtool ping ss timeout dumpcap tshark jq
 [ -x "$STT_PY" ] || ktap_skip_all "python3 missing"
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
@@ -163,14 +163,7 @@ ktap_result "v6-in-v4: ping $IN46_B over $TUN46 (56 and 3000 bytes)" \
 FILE=$TMP/data
 stt_make_file "$FILE" 8
 PCAP=$TMP/v6.pcap
-: >"$PCAP"
-chmod 666 "$PCAP" 2>/dev/null
-nsx "$NS_A" timeout 90 tshark -q -n -i "$UL_A" -c 3000 -a duration:60 \
-	-f "ip6 and tcp dst port $STT_PORT" -w "$PCAP" >"$PCAP.log" 2>&1 &
-CAP_PID=$!
-stt_track_pid "$CAP_PID"
-stt_wait_for 20 grep -q "Capturing on" "$PCAP.log" ||
-	ktap_info "tshark did not start: $(cat "$PCAP.log")"
+stt_cap_start "$NS_A" "$UL_A" "$PCAP" "ip6 and tcp dst port $STT_PORT" 3000 120
 
 # ARP (non-IP inner) first, while the capture has room.
 ip -n "$NS_A" neigh flush dev "$TUN"
@@ -185,8 +178,7 @@ ktap_result "v6-in-v4: 8 MiB A->B over $TUN46 arrive with the right sha256" \
 	stt_xfer_noted "$NS_B" "$IN46_B" "$NS_A" "$FILE" 5303
 stt_snap "$NS_B" "$TUN" "$TMP/b1"
 stt_snap "$NS_B" "$TUN46" "$TMP/c1"
-kill "$CAP_PID" 2>/dev/null
-wait "$CAP_PID" 2>/dev/null
+stt_cap_stop
 
 REASM6=$(stt_delta "$TMP/b0" "$TMP/b1" rx_reasm_frames)
 REASM4=$(stt_delta "$TMP/c0" "$TMP/c1" rx_reasm_frames)

@@ -60,29 +60,11 @@ help_ok()
 }
 ktap_result "ip link help stt names remote, local, key, dstport, ttl, tos, srcport" help_ok
 
-# link_json NS DEV: ip -j -d link show DEV as one JSON object.
-link_json()
-{
-	ip -n "$1" -j -d link show dev "$2" 2>/dev/null |
-		stt_python -c 'import json, sys; print(json.dumps(json.load(sys.stdin)[0]))'
-}
-
-# json_check NS DEV PYEXPR: PYEXPR over l (link) and d (info_data) is true.
+# json_check NS DEV EXPR: the jq EXPR over $l (the link) and $d (its
+# info_data) is true.
 json_check()
 {
-	local js
-
-	js=$(link_json "$1" "$2") || { ktap_info "no JSON for $2"; return 1; }
-	stt_python -c '
-import json, sys
-l = json.loads(sys.argv[1])
-d = l.get("linkinfo", {}).get("info_data", {})
-ok = eval("(" + sys.argv[2] + ")")
-if not ok:
-    print("# check failed: %s" % sys.argv[2])
-    print("# linkinfo: %s" % json.dumps(l.get("linkinfo")))
-sys.exit(0 if ok else 1)
-' "$js" "$3"
+	jq_link "$1" "$2" ".[0] as \$l | (\$l.linkinfo.info_data // {}) as \$d | $3"
 }
 
 # jq_link NS DEV FILTER: jq -e FILTER on ip -j -d link show DEV is true.
@@ -134,6 +116,7 @@ raw_refused()
 	shift 3
 	out=$(nsx "$ns" "$NL" "$dev" "$@" 2>&1)
 	rc=$?
+	RAW_OUT=$out
 	ktap_info "$desc: $out"
 	if [ "$rc" -eq 1 ] && [[ $out == *"msg='"?* ]] && dev_absent "$ns" "$dev"; then
 		return 0
@@ -168,19 +151,19 @@ text_ok()
 ktap_result "ip -d link show prints every attribute with its value" text_ok
 
 ktap_result "ip -j -d link show: info_kind stt, remote, local, key, dstport" \
-	json_check "$NS" stt0 'l["linkinfo"]["info_kind"] == "stt" and
-d.get("remote") == "192.0.2.2" and d.get("local") == "192.0.2.1" and
-d.get("key") == "0x1122334455667788" and str(d.get("dstport")) == "7471"'
+	json_check "$NS" stt0 '$l.linkinfo.info_kind == "stt" and
+$d.remote == "192.0.2.2" and $d.local == "192.0.2.1" and
+$d.key == "0x1122334455667788" and ($d.dstport | tostring) == "7471"'
 ktap_result "ip -j -d link show: ttl 64, tos 0x10" \
-	json_check "$NS" stt0 'str(d.get("ttl")) == "64" and
-str(d.get("tos")) in ("16", "0x10", "lowdelay")'
+	json_check "$NS" stt0 '($d.ttl | tostring) == "64" and
+($d.tos | tostring | IN("16", "0x10", "lowdelay"))'
 
 ktap_result "create stt1 with remote only" \
 	ip -n "$NS" link add stt1 type stt remote 192.0.2.3
 ktap_result "defaults: dstport 7471, mtu 1500, max_mtu 65463, ttl auto, tos 0" \
-	json_check "$NS" stt1 'str(d.get("dstport")) == "7471" and l.get("mtu") == 1500 and
-l.get("max_mtu") == 65463 and str(d.get("ttl")) in ("0", "auto") and
-str(d.get("tos")) in ("0", "0x0", "0x00", "default", "None") and "remote" in d'
+	json_check "$NS" stt1 '($d.dstport | tostring) == "7471" and $l.mtu == 1500 and
+$l.max_mtu == 65463 and ($d.ttl | tostring | IN("0", "auto")) and
+($d.tos | tostring | IN("0", "0x0", "0x00", "default", "null")) and ($d | has("remote"))'
 ktap_result "srcport default 49152 65535 (text and jq port_range)" \
 	bash -c 'ip -n "$1" -d link show dev stt1 | grep -q "srcport 49152 65535 " &&
 		ip -n "$1" -j -d link show dev stt1 | jq -e ".[0].linkinfo.info_data.port_range |
@@ -201,9 +184,10 @@ ktap_result "ttl auto and tos inherit read back (text and JSON)" \
 		{ ip -n "$1" -d link show dev stt2 | grep -q "ttl auto" ||
 		  ip -n "$1" -d link show dev stt2 | grep -qw "ttl 0"; }' _ "$NS"
 ktap_result "ip -j: ttl auto/0, tos inherit, key 7, dstport 7472" \
-	json_check "$NS" stt2 'str(d.get("ttl")) in ("0", "auto") and
-str(d.get("tos")) in ("inherit", "1", "0x1", "0x01") and int(d.get("key"), 16) == 7 and
-str(d.get("dstport")) == "7472"'
+	json_check "$NS" stt2 '($d.ttl | tostring | IN("0", "auto")) and
+($d.tos | tostring | IN("inherit", "1", "0x1", "0x01")) and
+($d.key | tostring | IN("0x7", "0x07", "0x0000000000000007")) and
+($d.dstport | tostring) == "7472"'
 
 ktap_result "create stt5 with srcport 50000 50003" \
 	ip -n "$NS" link add stt5 type stt remote 192.0.2.5 srcport 50000 50003
@@ -253,12 +237,14 @@ ktap_result "jq: stt2 ttl 0 (auto), tos 0x1 (inherit), key 0x7, dstport 7472" \
 # contains WANT.
 raw_msg()
 {
-	local desc=$1 ns=$2 dev=$3 want=$4 out
+	local desc=$1 ns=$2 dev=$3 want=$4
 
 	shift 4
-	out=$(nsx "$ns" "$NL" "$dev" "$@" 2>&1)
-	ktap_info "$desc: $out"
-	raw_refused "$desc" "$ns" "$dev" "$@" && [[ $out == *"$want"* ]]
+	RAW_OUT=""
+	raw_refused "$desc" "$ns" "$dev" "$@" || return 1
+	[[ $RAW_OUT == *"$want"* ]] && return 0
+	ktap_info "the message lacks '$want'"
+	return 1
 }
 ktap_result "srcport 0 10: refused with an extack message (raw netlink)" \
 	raw_msg "srcport 0 10" "$NS" bad8 "must not start at 0" \
@@ -301,35 +287,37 @@ expect_refused "dstport 0: refused (ip)" "$NS" bad4 \
 ktap_result "dstport 0: refused with an extack message (raw netlink)" \
 	raw_refused "dstport 0 (raw)" "$NS" bad5 REMOTE=ip:192.0.2.9 PORT=be16:0
 
-short_attrs()
+# raw_each DESC NS DEV BASE ATTR...: one raw request per ATTR (with the
+# BASE attribute), all from one stt_nl.py --batch (one python start, not
+# one per request): each must be refused with an extack message, and DEV
+# must not exist afterwards.
+raw_each()
 {
-	local rc=0 a
+	local desc=$1 ns=$2 dev=$3 base=$4 a rc=0 i=0 res=()
 
-	for a in REMOTE=hex:c000 LOCAL=hex:c00002 KEY=hex:11223344 \
-		PORT=hex:1d TTL=hex: TOS=hex: PORT_RANGE=hex:c350 \
-		TTL_INHERIT=hex:; do
-		raw_refused "short ${a%%=*}" "$NS" bad6 REMOTE=ip:192.0.2.10 "$a" ||
-			rc=1
+	shift 4
+	mapfile -t res < <(printf "$dev $base %s\n" "$@" | nsx "$ns" "$NL" --batch 2>&1)
+	for a in "$@"; do
+		ktap_info "$desc ${a%%=*}: ${res[i]:-no answer}"
+		[[ ${res[i]:-} == "error="*"msg='"?* ]] || rc=1
+		i=$((i + 1))
 	done
+	if ! dev_absent "$ns" "$dev"; then
+		ktap_info "$dev exists"
+		ip -n "$ns" link del "$dev" 2>/dev/null
+		rc=1
+	fi
 	return "$rc"
 }
 ktap_result "attributes too short (remote, local, key, dstport, ttl, tos, srcport): refused with a message" \
-	short_attrs
-
-long_attrs()
-{
-	local rc=0 a
-
-	for a in REMOTE=hex:c00002ffff LOCAL=hex:c0000201ffffffff \
-		KEY=hex:112233445566778899aa PORT=hex:1d2f0000 TTL=u16:64 \
-		TOS=u32:16 PORT_RANGE=hex:c350c3530000 TTL_INHERIT=u16:1; do
-		raw_refused "long ${a%%=*}" "$NS" bad7 REMOTE=ip:192.0.2.11 "$a" ||
-			rc=1
-	done
-	return "$rc"
-}
+	raw_each short "$NS" bad6 REMOTE=ip:192.0.2.10 REMOTE=hex:c000 \
+	LOCAL=hex:c00002 KEY=hex:11223344 PORT=hex:1d TTL=hex: TOS=hex: \
+	PORT_RANGE=hex:c350 TTL_INHERIT=hex:
 ktap_result "attributes too long (remote, local, key, dstport, ttl, tos, srcport): refused with a message" \
-	long_attrs
+	raw_each long "$NS" bad7 REMOTE=ip:192.0.2.11 REMOTE=hex:c00002ffff \
+	LOCAL=hex:c0000201ffffffff KEY=hex:112233445566778899aa \
+	PORT=hex:1d2f0000 TTL=u16:64 TOS=u32:16 PORT_RANGE=hex:c350c3530000 \
+	TTL_INHERIT=u16:1
 
 ktap_result "raw netlink with correct attributes creates a device (control)" \
 	bash -c 'ip netns exec "$1" "$2" ok0 REMOTE=ip:192.0.2.12 KEY=u64:12 PORT=be16:7471 >/dev/null &&
@@ -487,7 +475,7 @@ flip_loop()
 			ip -n "$NS_A" link set "$TUN" type stt key "$k" || return 1
 			ip -n "$NS_B" link set "$TUN" type stt key "$k" || return 1
 		fi
-		sleep 0.1
+		stt_sleep 0.1
 	done
 }
 under_traffic()

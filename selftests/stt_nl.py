@@ -6,6 +6,10 @@ Used by stt_netlink.sh to send what the iproute2 plugin never sends:
 attributes of the wrong length, a missing remote, port 0.
 
   stt_nl.py [--kind KIND] [--change] NAME [ATTR=TYPE:VALUE ...]
+  stt_nl.py --batch
+
+--batch reads one request a line from stdin (the arguments above, split
+like a shell would) and prints one answer a line, in order.
 
 --change modifies the existing device NAME (changelink: no NLM_F_CREATE,
 no NLM_F_EXCL) instead of creating it.
@@ -22,6 +26,7 @@ Prints "ok" or "error=-N (strerror) msg='extack message'".  Exit status:
 import errno
 import os
 import re
+import shlex
 import socket
 import struct
 import sys
@@ -152,8 +157,23 @@ def report(m, mflags):
     return 1
 
 
+def batch():
+    """One request a line from stdin, one answer a line."""
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            main(["stt_nl.py"] + shlex.split(line))
+        except (OSError, ValueError, KeyError) as e:
+            print("stt_nl.py: %s" % e)
+        sys.stdout.flush()
+    return 0
+
+
 if __name__ == "__main__":
     try:
+        if sys.argv[1:] == ["--batch"]:
+            sys.exit(batch())
         sys.exit(main(sys.argv))
     except (OSError, ValueError, KeyError) as e:
         print("stt_nl.py: %s" % e, file=sys.stderr)

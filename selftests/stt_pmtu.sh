@@ -23,7 +23,7 @@ RB6=2001:db8:b::2
 B6=2001:db8:b::1
 
 ktap_header
-stt_require ping ss timeout tshark
+stt_require ping ss timeout dumpcap tshark
 [ -x "$STT_PY" ] || ktap_skip_all "python3 missing"
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
@@ -81,14 +81,7 @@ else
 fi
 
 PCAP=$TMP/rb.pcap
-: >"$PCAP"
-chmod 666 "$PCAP" 2>/dev/null
-nsx "$NS_R" timeout 120 tshark -q -n -i veth_rb -c 5000 -a duration:90 \
-	-f "ip6 and tcp dst port $STT_PORT" -w "$PCAP" >"$PCAP.log" 2>&1 &
-CAP_PID=$!
-stt_track_pid "$CAP_PID"
-stt_wait_for 20 grep -q "Capturing on" "$PCAP.log" ||
-	ktap_info "tshark did not start: $(cat "$PCAP.log")"
+stt_cap_start "$NS_R" veth_rb "$PCAP" "ip6 and tcp dst port $STT_PORT" 5000 120
 
 ICMP0=$(stt_proc_val "$NS_A" icmp_pmtu_updates)
 # The first large frame is lost at R and teaches A the path MTU.
@@ -111,8 +104,7 @@ FILE=$TMP/data
 stt_make_file "$FILE" 8
 ktap_result "8 MiB A->B with the right sha256 across the 1280-byte link" \
 	stt_xfer_noted "$NS_B" "$IN_IP_B" "$NS_A" "$FILE" 5301
-kill "$CAP_PID" 2>/dev/null
-wait "$CAP_PID" 2>/dev/null
+stt_cap_stop
 
 SIZES=$(tshark -n -r "$PCAP" -T fields -e ipv6.plen 2>/dev/null |
 	awk '{ n++; if ($1 + 40 > max) max = $1 + 40 } END { printf "%d %d", n, max }')

@@ -16,7 +16,7 @@
 source "$(dirname "$0")/lib.sh"
 
 ktap_header
-stt_require ethtool ping timeout tshark
+stt_require ethtool ping timeout dumpcap tshark
 stt_have python3 || [ -x /usr/bin/python3 ] || ktap_skip_all "python3 missing"
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
@@ -37,21 +37,11 @@ stt_ping "$NS_A" "$IN_IP_B" 2 >/dev/null
 # cap_start FILE COUNT SECS: capture A's STT segments (not B's) on UL_A.
 cap_start()
 {
-	local file=$1
-
-	: >"$file"
-	chmod 666 "$file" 2>/dev/null
-	nsx "$NS_A" timeout $(($3 + 30)) tshark -q -n -i "$UL_A" -c "$2" \
-		-a "duration:$3" -f "tcp dst port $STT_PORT and src host $UL_IP_A" \
-		-w "$file" >"$file.log" 2>&1 &
-	CAP_PID=$!
-	stt_track_pid "$CAP_PID"
-	stt_wait_for 20 grep -q "Capturing on" "$file.log" && return 0
-	ktap_info "tshark did not start: $(cat "$file.log")"
-	return 1
+	stt_cap_start "$NS_A" "$UL_A" "$1" \
+		"tcp dst port $STT_PORT and src host $UL_IP_A" "$2" "$3"
 }
 
-cap_wait() { wait "$CAP_PID" 2>/dev/null; true; }
+cap_wait() { stt_cap_stop; }
 
 # udp_flows N [PKTS]: N inner UDP flows A -> B (source ports 20000..),
 # PKTS packets each (default 2), to B's discard port.
@@ -84,8 +74,6 @@ ports()
 PCAP=$TMP/sport.pcap
 if cap_start "$PCAP" 2000 40; then
 	udp_flows 1000 2
-	sleep 1
-	kill "$CAP_PID" 2>/dev/null
 	cap_wait
 fi
 ports "$PCAP" >"$TMP/sport.txt"
@@ -152,8 +140,6 @@ narrow()
 	PCAP=$TMP/narrow.pcap
 	cap_start "$PCAP" 200 30 || return 1
 	udp_flows 100 2
-	sleep 1
-	kill "$CAP_PID" 2>/dev/null
 	cap_wait
 	ports "$PCAP" >"$TMP/sport.txt"
 	sport_check 50000 50003 99 || return 1
@@ -198,8 +184,6 @@ if cap_start "$PCAP" 40 40; then
 	ip -n "$NS_A" neigh flush dev "$TUN"
 	hdr_ping 73 -t 34
 	stt_try ip -n "$NS_A" link set "$TUN" type stt ttl auto
-	sleep 1
-	kill "$CAP_PID" 2>/dev/null
 	cap_wait
 fi
 fields "$PCAP" "icmp.type == 8" >"$TMP/hdr.txt"

@@ -97,7 +97,7 @@ stt_wait_for 10 _stt_listening "$NS_B"
 nsx "$NS_A" timeout 60 iperf3 -c "$IN_IP_B" -t 20 >/dev/null 2>&1 &
 IPERF=$!
 stt_track_pid "$IPERF"
-sleep 3
+stt_sleep 3
 ktap_result "rmmod stt during iperf3 traffic succeeds" unload
 ktap_result "devices gone after rmmod under traffic" gone
 kill "$IPERF" 2>/dev/null

@@ -96,7 +96,7 @@ start_traffic()
 		flood >/dev/null || return 1
 	stt_craft "$NS_B" -s "$UL_IP_B" -d "$UL_IP_A" -k "$STT_KEY" -n 300 \
 		flood >/dev/null || return 1
-	sleep 1
+	stt_sleep 1
 	HELD=$(stt_proc_val "$NS_B" reasm_bytes)
 }
 
@@ -166,7 +166,7 @@ iteration 0 >/dev/null
 iteration 1 >/dev/null
 ITER_OK=0 HELD_OK=0 RMMOD_N=0 RMMOD_OK=0 INSMOD_OK=0
 stt_wait_for 30 no_netns_left
-sleep 2
+stt_sleep 2
 BASE=$(slab_settled_kb)
 SKB_BASE=$(skb_objs)
 slabinfo_bytes >"$TMP/slab0"

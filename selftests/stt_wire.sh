@@ -29,7 +29,7 @@ STT_EXPERT='stt.version_unknown.expert || stt.data_offset_bad.expert ||
 	(stt && _ws.malformed)'
 
 ktap_header
-stt_require ethtool iperf3 ping ss timeout tshark
+stt_require ethtool iperf3 ping ss timeout dumpcap tshark
 stt_have python3 || [ -x /usr/bin/python3 ] || ktap_skip_all "python3 missing"
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
@@ -52,10 +52,12 @@ make_traffic()
 	stt_iperf "$NS_B" "$IN_IP_B" "$NS_A" "$1" >/dev/null
 }
 
+# capture_drops PCAP: packets the capture lost (dumpcap's closing line,
+# "Packets received/dropped on interface 'veth_a': 600/0 (...)").
 capture_drops()
 {
-	grep -oE '[0-9]+ packets? dropped' "$1.log" 2>/dev/null |
-		awk '{ n += $1 } END { print n + 0 }'
+	sed -n "s|.*received/dropped on interface .*: [0-9]*/\([0-9]*\).*|\1|p" \
+		"$1.log" 2>/dev/null | awk '{ n += $1 } END { print n + 0 }'
 }
 
 # wire_check PCAP [checker args]: the per-segment/per-frame checks; the
@@ -181,24 +183,19 @@ nsx "$NS_A" ethtool -K "$UL_A" tso off >/dev/null
 nsx "$NS_A" sysctl -qw net.ipv4.tcp_ecn=1
 nsx "$NS_B" sysctl -qw net.ipv4.tcp_ecn=1
 PCAP=$TMP/ecn.pcap
-: >"$PCAP"
-chmod 666 "$PCAP" 2>/dev/null
-nsx "$NS_A" timeout 60 tshark -q -n -i "$UL_A" -c 200 -a duration:25 \
-	-f "tcp dst port $STT_PORT and src host $UL_IP_A and greater 1000" \
-	-w "$PCAP" >"$PCAP.log" 2>&1 &
-ECN_PID=$!
-stt_track_pid "$ECN_PID"
-stt_wait_for 20 grep -q "Capturing on" "$PCAP.log"
+stt_cap_start "$NS_A" "$UL_A" "$PCAP" \
+	"tcp dst port $STT_PORT and src host $UL_IP_A and greater 1000" 200 60
 stt_iperf "$NS_B" "$IN_IP_B" "$NS_A" 3 >/dev/null
-wait "$ECN_PID" 2>/dev/null
-ECN=$(tshark -r "$PCAP" -T fields -e ip.dsfield.ecn 2>/dev/null | sort | uniq -c |
+stt_cap_stop
+stt_pcap_ecn "$PCAP" >"$TMP/ecn.txt" 2>/dev/null
+ECN=$(sort "$TMP/ecn.txt" | uniq -c |
 	awk '{ printf "%s%s x ECN %s", sep, $1, $2; sep = ", " }')
 ktap_info "ecn: large A->B segments by outer ECN field: ${ECN:-none}"
 # TCP sends retransmissions Not-ECT (tcp_ecn_send()): allow a few of those,
 # never ECT(1) or CE.
-ECN_OK=$(tshark -r "$PCAP" -T fields -e ip.dsfield.ecn 2>/dev/null | awk '
+ECN_OK=$(awk '
 	{ n++; c[$1]++ }
-	END { exit !(n >= 50 && c[2] >= 0.9 * n && !c[1] && !c[3]) }' && echo 0)
+	END { exit !(n >= 50 && c[2] >= 0.9 * n && !c[1] && !c[3]) }' "$TMP/ecn.txt" && echo 0)
 ktap_check "ecn: inner ECT(0) TCP data leaves with outer ECT(0) (>= 90% of >= 50 segments, none ECT(1)/CE)" \
 	"$ECN_OK"
 

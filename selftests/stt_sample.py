@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""A /proc/net/stt sampler, for the flood test.
+
+  stt_sample.py FILE PERIOD_MS STOPFILE [NAME]
+      read /proc/net/stt every PERIOD_MS until STOPFILE exists; print
+      "samples=N max=M last=L" for counter NAME (default reasm_bytes) and
+      write one "time value" line per sample to FILE.
+
+(The transfers the selftests used to run from here are tools/stt-xfer.)
+"""
+
+import os
+import sys
+import time
+
+
+def read_counter(name):
+    with open("/proc/net/stt") as f:
+        for line in f:
+            w = line.split()
+            if len(w) == 2 and w[0] == name:
+                return int(w[1])
+    return None
+
+
+def sample(out, period_ms, stopfile, name="reasm_bytes"):
+    period = period_ms / 1000.0
+    vmax = None
+    last = None
+    n = 0
+    t0 = time.monotonic()
+    with open(out, "w") as f:
+        while not os.path.exists(stopfile):
+            v = read_counter(name)
+            if v is not None:
+                n += 1
+                last = v
+                vmax = v if vmax is None else max(vmax, v)
+                f.write("%.3f %d\n" % (time.monotonic() - t0, v))
+            time.sleep(period)
+    print("samples=%d max=%s last=%s" % (n, vmax, last))
+    return 0 if n else 1
+
+
+def main(argv):
+    try:
+        if len(argv) >= 3:
+            return sample(argv[0], float(argv[1]), argv[2],
+                          argv[3] if len(argv) > 3 else "reasm_bytes")
+    except (OSError, ValueError) as e:
+        print("stt_sample.py: %s" % e, file=sys.stderr)
+        return 1
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
