@@ -21,8 +21,9 @@
 # has KFENCE (6.12; not Debian's 6.1), kfence.sample_interval=1, all through
 # VM_APPEND; the guest prints what it got before the runner starts.  The
 # logs are build/check/$KVER-sanitize.log.  The VM time limit per kernel is
-# VM_TIMEOUT, default 3600 s in both modes (vm-run's own default, 1800 s,
-# is about what the whole suite takes under TCG).
+# VM_TIMEOUT, default 5000 s in both modes: the whole suite takes 20-45
+# minutes under TCG, depending on how much CPU the host really gives (CI's
+# own limit is 90 minutes for everything).
 #
 # Before the kernels, the iproute2 plugin's unit test on the host (make -C
 # tools/iproute2 test; not with SANITIZE=1 or CHECK_TESTS).
@@ -30,6 +31,12 @@
 # Then tools/check-dkms.sh (make install and dkms on this host, each loaded
 # in a VM of each kernel; skipped without root, with SANITIZE=1 or with
 # CHECK_TESTS; CHECK_DKMS=0 leaves it out).
+#
+# CHECK_JOBS: how many kernels' VMs run at once, each output line then
+# tagged with its kernel.  Default: one per host CPU (nproc), so both
+# kernels at once on a 2-core host: the suite is mostly a shell starting
+# one process after another, which keeps about one host core busy per VM.
+# CHECK_JOBS=1 runs them one after the other.
 #
 # CHECK_TESTS names the tests to run (default: the runner's list);
 # CHECK_RUNNER overrides selftests/run.sh (for testing this script).
@@ -98,7 +105,6 @@ total_pass=0
 total_fail=0
 total_skip=0
 summary=()
-n=0
 t_all=$SECONDS
 
 mode_note=""
@@ -123,14 +129,22 @@ if [ "$SANITIZE" = 0 ] && [ -z "${CHECK_RUNNER:-}" ] && [ ${#TESTS[@]} -eq 0 ]; 
 	fi
 fi
 
-for arg in "${kvers[@]}"; do
-	n=$((n + 1))
+# one_kernel N ARG: build stt.ko for kernel ARG and run the suite in its
+# VM; the results go to $RESULTS/N (result_add / summary_add lines).
+one_kernel()
+{
+	local n=$1 arg=$2 kver log t0 rc dt result why p f s note append
+	local res=$RESULTS/$1
+
+	result_add() { echo "R $1 $2 $3" >>"$res"; }
+	summary_add() { echo "S $1" >>"$res"; }
+	: >"$res"
 	t0=$SECONDS
 	if ! kver=$(tools/vm-run --resolve "$arg" 2>&1); then
 		say "[$n/${#kvers[@]}] $arg: $kver"
-		total_fail=$((total_fail + 1))
-		summary+=("$(printf '%-28s FAILED: no such kernel' "$arg")")
-		continue
+		result_add 0 1 0
+		summary_add "$(printf '%-28s FAILED: no such kernel' "$arg")"
+		return
 	fi
 	log=build/check/$kver.log
 	[ "$SANITIZE" = 1 ] && log=build/check/$kver-sanitize.log
@@ -138,27 +152,27 @@ for arg in "${kvers[@]}"; do
 	say "[$n/${#kvers[@]}] $kver: building stt.ko"
 	if ! make --no-print-directory KVER="$kver" modules; then
 		say "$kver: build FAILED"
-		total_fail=$((total_fail + 1))
-		summary+=("$(printf '%-28s FAILED: stt.ko did not build' "$kver")")
-		continue
+		result_add 0 1 0
+		summary_add "$(printf '%-28s FAILED: stt.ko did not build' "$kver")"
+		return
 	fi
 
 	say "[$n/${#kvers[@]}] $kver: running $RUNNER in a VM"
 	if [ ! -x "$RUNNER" ]; then
 		say "$kver: FAILED: $RUNNER is missing or not executable"
-		total_fail=$((total_fail + 1))
-		summary+=("$(printf '%-28s FAILED: no %s' "$kver" "$RUNNER")")
-		continue
+		result_add 0 1 0
+		summary_add "$(printf '%-28s FAILED: no %s' "$kver" "$RUNNER")"
+		return
 	fi
 	if [ "$SANITIZE" = 1 ]; then
 		append=$(sanitize_append "$kver")
 		say "[$n/${#kvers[@]}] $kver: SANITIZE=1: kernel command line + $append"
 		VM_APPEND="${VM_APPEND:+$VM_APPEND }$append" \
-			VM_TIMEOUT=${VM_TIMEOUT:-3600} \
+			VM_TIMEOUT=${VM_TIMEOUT:-5000} \
 			tools/vm-run "$kver" -- bash -c "$SANITIZE_PROBE" sanitize \
 			"$RUNNER" -k "build/$kver/stt.ko" "${TESTS[@]}" 2>&1 | tee "$log"
 	else
-		VM_TIMEOUT=${VM_TIMEOUT:-3600} \
+		VM_TIMEOUT=${VM_TIMEOUT:-5000} \
 			tools/vm-run "$kver" -- "$RUNNER" -k "build/$kver/stt.ko" "${TESTS[@]}" 2>&1 |
 			tee "$log"
 	fi
@@ -177,9 +191,9 @@ for arg in "${kvers[@]}"; do
 		*) why="no STT-RESULT line (exit status $rc)" ;;
 		esac
 		say "$kver: FAILED: $why"
-		total_fail=$((total_fail + 1))
-		summary+=("$(printf '%-28s FAILED: %s (%d s)%s' "$kver" "$why" "$dt" "$mode_note")")
-		continue
+		result_add 0 1 0
+		summary_add "$(printf '%-28s FAILED: %s (%d s)%s' "$kver" "$why" "$dt" "$mode_note")"
+		return
 	fi
 	[[ $result =~ pass=([0-9]+)\ fail=([0-9]+)\ skip=([0-9]+) ]]
 	p=${BASH_REMATCH[1]}
@@ -192,10 +206,45 @@ for arg in "${kvers[@]}"; do
 		f=1
 		note=" (exit status $rc)"
 	fi
-	total_pass=$((total_pass + p))
-	total_fail=$((total_fail + f))
-	total_skip=$((total_skip + s))
-	summary+=("$(printf '%-28s pass=%d fail=%d skip=%d%s (%d s)%s' "$kver" "$p" "$f" "$s" "$note" "$dt" "$mode_note")")
+	result_add "$p" "$f" "$s"
+	summary_add "$(printf '%-28s pass=%d fail=%d skip=%d%s (%d s)%s' "$kver" "$p" "$f" "$s" "$note" "$dt" "$mode_note")"
+}
+
+RESULTS=$(mktemp -d "${TMPDIR:-/tmp}/stt-check.XXXXXX") || exit 2
+trap 'rm -rf "$RESULTS"' EXIT
+JOBS=${CHECK_JOBS:-$(nproc 2>/dev/null || echo 1)}
+if [ "$JOBS" -gt 1 ] && [ "${#kvers[@]}" -gt 1 ]; then
+	# The VMs side by side, each line of output tagged with its kernel
+	# (build/check/KVER.log has it untagged).
+	say "CHECK_JOBS=$JOBS: up to $JOBS of the ${#kvers[@]} kernels at once"
+	running=0
+	for i in "${!kvers[@]}"; do
+		if [ "$running" -ge "$JOBS" ]; then
+			wait -n
+			running=$((running - 1))
+		fi
+		one_kernel $((i + 1)) "${kvers[i]}" 2>&1 |
+			sed -u "s|^|[${kvers[i]}] |" &
+		running=$((running + 1))
+	done
+	wait
+else
+	for i in "${!kvers[@]}"; do
+		one_kernel $((i + 1)) "${kvers[i]}"
+	done
+fi
+for i in "${!kvers[@]}"; do
+	while read -r tag rest; do
+		case $tag in
+		R)
+			read -r p f s <<<"$rest"
+			total_pass=$((total_pass + p))
+			total_fail=$((total_fail + f))
+			total_skip=$((total_skip + s))
+			;;
+		S) summary+=("$rest") ;;
+		esac
+	done <"$RESULTS/$((i + 1))"
 done
 
 # make install and dkms on this host, loaded in a VM of each kernel (under
