@@ -154,7 +154,7 @@ ktap_result "srcport 50000 50003 (changelink): 100 flows use exactly those 4 por
 stt_try ip -n "$NS_A" link set "$TUN" type stt srcport 49152 65535
 
 ###########################################################################
-# 2. ttl inherit (and df, below), one capture: each case is told apart
+# 2. ttl inherit, one capture: each case is told apart
 #    by its inner IPv4 total length (ping -s SIZE: SIZE + 28).
 ###########################################################################
 
