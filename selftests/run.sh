@@ -9,6 +9,7 @@
 #   -k   module to load (default build/$(uname -r)/stt.ko); exported to the
 #        tests as STT_KO (absolute path)
 #   -t   per-test timeout (default: timeout= in selftests/settings)
+#   -l   list the default tests, one a line, and exit
 #   test names with or without .sh (default: all, stt_rmmod.sh last)
 #
 # Output: "TAP version 13", "1..N", each test announced, its output
@@ -32,8 +33,12 @@ usage()
 
 KO=""
 TIMEOUT=""
-while getopts "k:t:h" opt; do
+while getopts "k:t:lh" opt; do
 	case $opt in
+	l)
+		printf '%s\n' "${DEFAULT_TESTS[@]}"
+		exit 0
+		;;
 	k) KO=$OPTARG ;;
 	t) TIMEOUT=$OPTARG ;;
 	*) usage ;;
