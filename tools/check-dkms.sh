@@ -118,6 +118,15 @@ read -r -a kvers <<<"${KVERS:-}"
 t_all=$SECONDS
 
 say "dkms $(dkms --version 2>/dev/null), stt $VERSION, kernels: ${kvers[*]}"
+# A run killed half-way can leave stt/$VERSION registered, perhaps without
+# its source tree (dkms add then refuses): this check installs from
+# scratch, so take the stale copy away first, and say so.
+if [ -e "/var/lib/dkms/stt/$VERSION" ]; then
+	say "removing a stale dkms registration of stt $VERSION (an earlier run's)"
+	dkms remove -m stt -v "$VERSION" --all >/dev/null 2>&1
+	rm -rf "/var/lib/dkms/stt/$VERSION" "/usr/src/stt-$VERSION"
+	rmdir "/var/lib/dkms/stt" 2>/dev/null
+fi
 if make --no-print-directory dkms-add; then
 	ok "make dkms-add: /usr/src/stt-$VERSION registered"
 else
