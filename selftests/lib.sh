@@ -601,30 +601,35 @@ rx_ecn_drops"
 # stt_snap NS DEV FILE: save the counters.
 stt_snap() { stt_counters "$1" "$2" >"$3"; }
 
-# stt_val FILE NAME: a counter from a snapshot ("" when absent).  Pure
-# bash: the tests call this hundreds of times, and an awk per call costs
-# a third of a second under TCG.
+# _stt_lookup FILE NAME VAR: set VAR to counter NAME of a snapshot ("" when
+# absent).  Pure bash, no subshell: the tests look counters up hundreds of
+# times, and an awk per lookup costs a third of a second under TCG.
+_stt_lookup()
+{
+	local _sl_k _sl_v	# not names a caller passes as VAR
+
+	printf -v "$3" '%s' ""
+	while read -r _sl_k _sl_v; do
+		[ "$_sl_k" = "$2" ] && { printf -v "$3" '%s' "$_sl_v"; return 0; }
+	done <"$1"
+}
+
+# stt_val FILE NAME: a counter from a snapshot ("" when absent).
 stt_val()
 {
-	local k v
+	local v
 
-	while read -r k v; do
-		[ "$k" = "$2" ] && { echo "$v"; return 0; }
-	done <"$1"
-	echo ""
+	_stt_lookup "$1" "$2" v
+	echo "$v"
 }
 
 # stt_delta BEFORE AFTER NAME: after - before ("" when absent).
 stt_delta()
 {
-	local k v a="" b=""
+	local a b
 
-	while read -r k v; do
-		[ "$k" = "$3" ] && { a=$v; break; }
-	done <"$1"
-	while read -r k v; do
-		[ "$k" = "$3" ] && { b=$v; break; }
-	done <"$2"
+	_stt_lookup "$1" "$3" a
+	_stt_lookup "$2" "$3" b
 	if [ -z "$a" ] || [ -z "$b" ]; then
 		echo ""
 	else
@@ -735,15 +740,6 @@ stt_cap_stop()
 	STT_CAP_PID=""
 	return 0
 }
-
-# stt_capture_start NS DEV FILE COUNT SECS: stt_cap_start for STT (TCP
-# destination port 7471).  stt_capture_wait: stt_cap_stop.
-stt_capture_start()
-{
-	stt_cap_start "$1" "$2" "$3" "tcp dst port $STT_PORT" "$4" "$5"
-}
-
-stt_capture_wait() { stt_cap_stop; }
 
 # stt_pcap_ecn FILE: the ECN field (0-3) of every IPv4 packet in an
 # Ethernet pcap, one a line.  A few lines of python instead of tshark,
@@ -984,11 +980,6 @@ stt_xfer_noted()
 
 	secs=$(stt_xfer "$@" 120) || return 1
 	ktap_info "$(basename "$4") to $2: ${secs}s"
-}
-
-_stt_port_listening()
-{
-	nsx "$1" ss -Hltn "sport = :$2" 2>/dev/null | grep -q .
 }
 
 # stt_stream_start SRV_NS SRV_IP CLI_NS [MBIT [PORT]]: a TCP stream from

@@ -263,10 +263,11 @@ capture_xfer()
 	local name=$1 rc=0
 
 	stt_snap "$NS_A" "$TUN" "$TMP/$name.a0"
-	stt_capture_start "$NS_A" "$UL_A" "$TMP/$name.pcap" 100000 120 || return 1
+	stt_cap_start "$NS_A" "$UL_A" "$TMP/$name.pcap" "tcp dst port $STT_PORT" \
+		100000 120 || return 1
 	xfer || rc=1
 	stt_snap "$NS_A" "$TUN" "$TMP/$name.a1"
-	stt_capture_wait
+	stt_cap_stop
 	stt_decode "$TMP/$name.pcap" -o stt.reassemble:FALSE -T fields \
 		-E separator=/t -E occurrence=f -Y 'stt.pkt_len' \
 		-e stt.pkt_len -e stt.mss >"$TMP/$name.tsv"

@@ -41,8 +41,6 @@ cap_start()
 		"tcp dst port $STT_PORT and src host $UL_IP_A" "$2" "$3"
 }
 
-cap_wait() { stt_cap_stop; }
-
 # udp_flows N [PKTS]: N inner UDP flows A -> B (source ports 20000..),
 # PKTS packets each (default 2), to B's discard port.
 udp_flows()
@@ -74,7 +72,7 @@ ports()
 PCAP=$TMP/sport.pcap
 if cap_start "$PCAP" 2000 40; then
 	udp_flows 1000 2
-	cap_wait
+	stt_cap_stop
 fi
 ports "$PCAP" >"$TMP/sport.txt"
 ktap_info "default srcport: $(wc -l <"$TMP/sport.txt") inner UDP packets captured"
@@ -140,7 +138,7 @@ narrow()
 	PCAP=$TMP/narrow.pcap
 	cap_start "$PCAP" 200 30 || return 1
 	udp_flows 100 2
-	cap_wait
+	stt_cap_stop
 	ports "$PCAP" >"$TMP/sport.txt"
 	sport_check 50000 50003 99 || return 1
 	local used
@@ -184,7 +182,7 @@ if cap_start "$PCAP" 40 40; then
 	ip -n "$NS_A" neigh flush dev "$TUN"
 	hdr_ping 73 -t 34
 	stt_try ip -n "$NS_A" link set "$TUN" type stt ttl auto
-	cap_wait
+	stt_cap_stop
 fi
 fields "$PCAP" "icmp.type == 8" >"$TMP/hdr.txt"
 fields "$PCAP" "arp" >"$TMP/arp.txt"

@@ -131,9 +131,9 @@ inner_decodes()
 nsx "$NS_A" ethtool -K "$UL_A" tso off >/dev/null
 nsx "$NS_B" ethtool -K "$UL_B" tso off >/dev/null
 PCAP=$TMP/seg.pcap
-if stt_capture_start "$NS_A" "$UL_A" "$PCAP" 600 25; then
+if stt_cap_start "$NS_A" "$UL_A" "$PCAP" "tcp dst port $STT_PORT" 600 25; then
 	make_traffic 4
-	stt_capture_wait
+	stt_cap_stop
 fi
 ktap_info "tso off: capture on $UL_A: $(capinfos -c -M "$PCAP" 2>/dev/null |
 	sed -n 's/^Number of packets: *//p') packets to port $STT_PORT, $(capture_drops "$PCAP") dropped by the capture"
@@ -160,9 +160,9 @@ nsx "$NS_A" ethtool -K "$UL_A" tso on >/dev/null
 nsx "$NS_B" ethtool -K "$UL_B" tso on >/dev/null
 stt_snap "$NS_A" "$TUN" "$TMP/a0"
 PCAP=$TMP/tso.pcap
-if stt_capture_start "$NS_A" "$UL_A" "$PCAP" 200 20; then
+if stt_cap_start "$NS_A" "$UL_A" "$PCAP" "tcp dst port $STT_PORT" 200 20; then
 	make_traffic 2
-	stt_capture_wait
+	stt_cap_stop
 fi
 stt_snap "$NS_A" "$TUN" "$TMP/a1"
 wire_check "$PCAP" --whole --min-segments 20 --min-frames 10 --min-big 5 --show 3
