@@ -368,6 +368,15 @@ static void stt_setup(struct net_device *dev)
 	 */
 	dev->features |= STT_FEATURES;
 	dev->hw_features |= STT_FEATURES;
+	/*
+	 * §3.1 carries an 802.1Q tag in the frame header: take it as an
+	 * accelerated tag (stt_tso_prepare() writes PCP/V/VID).  Without
+	 * this the core pushes it into the payload before we see it.  A VLAN
+	 * device on top keeps the offloads.
+	 */
+	dev->features |= NETIF_F_HW_VLAN_CTAG_TX;
+	dev->hw_features |= NETIF_F_HW_VLAN_CTAG_TX;
+	dev->vlan_features |= STT_FEATURES;
 	stt_set_lltx(dev);
 	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
 

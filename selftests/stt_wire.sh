@@ -34,7 +34,7 @@ stt_have python3 || [ -x /usr/bin/python3 ] || ktap_skip_all "python3 missing"
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 9
+ktap_plan 12
 
 if stt_topo_setup; then
 	ktap_pass "topology: two netns, veth underlay, $TUN in each"
@@ -198,6 +198,51 @@ ECN_OK=$(awk '
 	END { exit !(n >= 50 && c[2] >= 0.9 * n && !c[1] && !c[3]) }' "$TMP/ecn.txt" && echo 0)
 ktap_check "ecn: inner ECT(0) TCP data leaves with outer ECT(0) (>= 90% of >= 50 segments, none ECT(1)/CE)" \
 	"$ECN_OK"
+
+###########################################################################
+# 4. VLAN (§2.2, §3.1): an 802.1Q tag travels in the frame header's
+#    PCP/V/VID, not in the payload, and comes back as an accelerated tag
+#    that a VLAN device on the receiving stt0 takes.
+###########################################################################
+
+VID=100
+PCP=5
+# The 8021q module, loaded by hand: request_module may not work here.
+modprobe -q 8021q 2>/dev/null
+vlan_up()
+{
+	local ns=$1 ip=$2
+
+	stt_try ip -n "$ns" -batch - <<-EOF
+		link add link $TUN name $TUN.$VID type vlan id $VID egress-qos-map 0:$PCP
+		addr add $ip/24 dev $TUN.$VID
+		link set $TUN.$VID up
+	EOF
+}
+PCAP=$TMP/vlan.pcap
+if vlan_up "$NS_A" 10.0.100.1 && vlan_up "$NS_B" 10.0.100.2 &&
+	stt_cap_start "$NS_A" "$UL_A" "$PCAP" \
+		"tcp dst port $STT_PORT and src host $UL_IP_A" 1000 60; then
+	ktap_result "vlan: ping over $TUN.$VID on both ends (the tag restored in B)" \
+		stt_ping "$NS_A" 10.0.100.2 3
+	stt_cap_stop
+else
+	ktap_fail "vlan: ping over $TUN.$VID on both ends (the tag restored in B)"
+	: >"$PCAP"
+fi
+# Per frame (the pings are one segment each): V, VID, PCP of the header
+# and the inner Ethernet's EtherType, 0x8100 if the tag were inline.
+stt_decode "$PCAP" -Y 'stt.vlan' -T fields -E separator=, -E occurrence=l \
+	-e stt.vlan.v -e stt.vlan.id -e stt.vlan.pcp -e eth.type >"$TMP/vlan.csv"
+ktap_info "vlan: frames by V,VID,PCP,inner EtherType:" \
+	"$(sort "$TMP/vlan.csv" | uniq -c | tr -s '\n ' '; ')"
+ktap_check "vlan: the frame header carries V=1, VID $VID, PCP $PCP" \
+	"$(awk -F, -v vid=$VID -v pcp=$PCP '
+		{ n++; if ($1 == 1 && $2 == vid && $3 == pcp) ok++ }
+		END { exit !(n >= 3 && ok >= 3) }' "$TMP/vlan.csv" && echo 0)"
+ktap_check "vlan: the inner frame is untagged (IPv4 or ARP, not 0x8100)" \
+	"$(awk -F, '$4 == "0x0800" || $4 == "0x0806" { ok++; next } { bad++ }
+		END { exit !(ok >= 3 && !bad) }' "$TMP/vlan.csv" && echo 0)"
 
 check_dmesg
 ktap_finished
