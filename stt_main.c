@@ -413,6 +413,8 @@ static const struct nla_policy stt_policy[IFLA_STT_MAX + 1] = {
 	[IFLA_STT_PORT_RANGE]	=
 		NLA_POLICY_EXACT_LEN(sizeof(struct ifla_stt_port_range)),
 	[IFLA_STT_TTL_INHERIT]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[IFLA_STT_DF]		= NLA_POLICY_MAX(NLA_U8, STT_DF_MAX),
+	[IFLA_STT_DSCP_DECAP]	= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static bool stt_addr_unicast(__be32 addr)
@@ -544,6 +546,10 @@ static void stt_nl2cfg(struct nlattr *data[], struct stt_config *cfg)
 	}
 	if (data[IFLA_STT_TTL_INHERIT])
 		cfg->ttl_inherit = nla_get_u8(data[IFLA_STT_TTL_INHERIT]);
+	if (data[IFLA_STT_DF])
+		cfg->df = nla_get_u8(data[IFLA_STT_DF]);
+	if (data[IFLA_STT_DSCP_DECAP])
+		cfg->dscp_decap = nla_get_u8(data[IFLA_STT_DSCP_DECAP]);
 }
 
 /* After stt_nl2cfg(): a local address must be of the remote's family. */
@@ -667,6 +673,8 @@ static int stt_changelink(struct net_device *dev, struct nlattr *tb[],
 	cfg->sport_min = old->sport_min;
 	cfg->sport_max = old->sport_max;
 	cfg->ttl_inherit = old->ttl_inherit;
+	cfg->df = old->df;
+	cfg->dscp_decap = old->dscp_decap;
 	stt_nl2cfg(data, cfg);
 
 	err = stt_cfg_check_family(data, cfg, extack);
@@ -716,7 +724,9 @@ static size_t stt_get_size(const struct net_device *dev)
 	       nla_total_size(sizeof(u8)) +		/* TTL */
 	       nla_total_size(sizeof(u8)) +		/* TOS */
 	       nla_total_size(sizeof(struct ifla_stt_port_range)) +
-	       nla_total_size(sizeof(u8));		/* TTL_INHERIT */
+	       nla_total_size(sizeof(u8)) +		/* TTL_INHERIT */
+	       nla_total_size(sizeof(u8)) +		/* DF */
+	       nla_total_size(sizeof(u8));		/* DSCP_DECAP */
 }
 
 static int stt_fill_addrs(struct sk_buff *skb, const struct stt_config *cfg)
@@ -742,7 +752,9 @@ static int stt_fill_cfg(struct sk_buff *skb, const struct stt_config *cfg)
 	    nla_put_u8(skb, IFLA_STT_TTL, cfg->ttl) ||
 	    nla_put_u8(skb, IFLA_STT_TOS, cfg->tos) ||
 	    nla_put(skb, IFLA_STT_PORT_RANGE, sizeof(range), &range) ||
-	    nla_put_u8(skb, IFLA_STT_TTL_INHERIT, cfg->ttl_inherit))
+	    nla_put_u8(skb, IFLA_STT_TTL_INHERIT, cfg->ttl_inherit) ||
+	    nla_put_u8(skb, IFLA_STT_DF, cfg->df) ||
+	    nla_put_u8(skb, IFLA_STT_DSCP_DECAP, cfg->dscp_decap))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -459,6 +459,26 @@ static int stt_ecn_decap(struct sk_buff *skb, u8 outer)
 	return INET_ECN_decapsulate(skb, outer, inner);
 }
 
+/*
+ * "dscp-decap copy": the Uniform model on egress (RFC 2983, §3.3.1): the
+ * first segment's DSCP replaces the inner one, and the inner ECN field
+ * stays as stt_ecn_decap() left it.  stt_ecn_decap() pulled the header.
+ */
+static void stt_dscp_decap(struct sk_buff *skb, u8 outer)
+{
+	u8 dscp = outer & ~INET_ECN_MASK;
+
+	if (skb->protocol == htons(ETH_P_IP)) {
+		if (skb_ensure_writable(skb, sizeof(struct iphdr)))
+			return;
+		ipv4_change_dsfield(ip_hdr(skb), INET_ECN_MASK, dscp);
+	} else if (skb->protocol == htons(ETH_P_IPV6)) {
+		if (skb_ensure_writable(skb, sizeof(struct ipv6hdr)))
+			return;
+		ipv6_change_dsfield(ipv6_hdr(skb), INET_ECN_MASK, dscp);
+	}
+}
+
 /* Hand a complete frame (skb->data at the STT frame header) to its device. */
 static void stt_deliver(struct stt_net *sn, struct sk_buff *skb,
 			bool fastpath)
@@ -466,6 +486,7 @@ static void stt_deliver(struct stt_net *sn, struct sk_buff *skb,
 	const struct stt_rx_cb *cb = STT_RX_CB(skb);
 	unsigned int nr_skbs = cb->nr_skbs, len;
 	u8 outer_tos = cb->tos;
+	const struct stt_config *cfg;
 	struct net_device *dev;
 	struct stt_dev *stt;
 	struct stthdr sh;
@@ -504,6 +525,10 @@ static void stt_deliver(struct stt_net *sn, struct sk_buff *skb,
 		kfree_skb(skb);
 		return;
 	}
+	/* NULL once ndo_uninit() has run: the device is going away. */
+	cfg = rcu_dereference(stt->cfg);
+	if (cfg && cfg->dscp_decap)
+		stt_dscp_decap(skb, outer_tos);
 	if (!net_eq(stt->net, dev_net(dev)))
 		skb_scrub_packet(skb, true);
 

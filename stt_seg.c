@@ -177,8 +177,26 @@ static void stt_push_tcp_header(struct sk_buff *skb, __be16 sport,
 					  daddr->s6_addr32[3], 0);
 }
 
+/* The outer DF bit (IPv4 only): the vxlan/geneve semantics of "df". */
+static __be16 stt_df(const struct stt_config *cfg, const struct sk_buff *skb)
+{
+	switch (cfg->df) {
+	case STT_DF_SET:
+		return htons(IP_DF);
+	case STT_DF_INHERIT:
+		if (skb->protocol == htons(ETH_P_IPV6) ||
+		    (skb->protocol == htons(ETH_P_IP) &&
+		     ip_hdr(skb)->frag_off & htons(IP_DF)))
+			return htons(IP_DF);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 static void stt_push_ip_header(struct sk_buff *skb, struct dst_entry *dst,
-			       __be32 saddr, __be32 daddr, u8 tos, u8 ttl)
+			       __be32 saddr, __be32 daddr, u8 tos, u8 ttl,
+			       __be16 df)
 {
 	struct iphdr *iph;
 
@@ -190,7 +208,7 @@ static void stt_push_ip_header(struct sk_buff *skb, struct dst_entry *dst,
 	iph->version = 4;
 	iph->ihl = sizeof(*iph) >> 2;
 	iph->tos = tos;
-	iph->frag_off = 0;
+	iph->frag_off = df;
 	iph->ttl = ttl;
 	iph->protocol = IPPROTO_TCP;
 	iph->saddr = saddr;
@@ -234,7 +252,7 @@ static void stt_xmit_frame(struct stt_dev *stt, struct stt_config *cfg,
 	struct in6_addr saddr;
 	struct dst_entry *dst;
 	__be32 label = 0;
-	__be16 sport;
+	__be16 sport, df;
 	u8 tos, ttl = 0;
 	int err;
 
@@ -248,6 +266,7 @@ static void stt_xmit_frame(struct stt_dev *stt, struct stt_config *cfg,
 		tos = cfg->tos;
 	/* RFC 6040 normal mode: the inner ECN field, CE sent as ECT(0). */
 	tos = ip_tunnel_ecn_encap(tos, ip_hdr(skb), skb);
+	df = stt_df(cfg, skb);
 
 	if (ipv6) {
 		/* RFC 6438: the flow label follows the flow, as the port does. */
@@ -315,7 +334,7 @@ static void stt_xmit_frame(struct stt_dev *stt, struct stt_config *cfg,
 		if (!ttl)
 			ttl = cfg->ttl ?: ip4_dst_hoplimit(dst);
 		stt_push_ip_header(skb, dst, saddr.s6_addr32[3],
-				   cfg->remote.s6_addr32[3], tos, ttl);
+				   cfg->remote.s6_addr32[3], tos, ttl, df);
 		err = ip_local_out(stt->net, NULL, skb);
 	}
 	if (unlikely(net_xmit_eval(err))) {

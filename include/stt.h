@@ -140,6 +140,8 @@ struct stt_config {
 	u16	sport_min;	/* outer source ports, host order */
 	u16	sport_max;
 	u8	ttl_inherit;	/* outer TTL = inner IPv4 TTL / IPv6 hop limit */
+	u8	df;		/* enum ifla_stt_df */
+	u8	dscp_decap;	/* copy the first segment's DSCP inward */
 	struct dst_cache dst_cache;
 	struct rcu_head	rcu;
 };

@@ -741,10 +741,9 @@ stt_cap_stop()
 	return 0
 }
 
-# stt_pcap_ecn FILE: the ECN field (0-3) of every IPv4 packet in an
-# Ethernet pcap, one a line.  A few lines of python instead of tshark,
-# which takes over ten seconds to start under TCG.
-stt_pcap_ecn()
+# stt_pcap_ip4 FILE: "TOS total-length" (decimal) of every IPv4 packet
+# in an Ethernet pcap, one a line.  A few lines of python.
+stt_pcap_ip4()
 {
 	stt_python - "$1" <<'PY'
 import struct, sys
@@ -760,8 +759,20 @@ while off + 16 <= len(d):
     p = d[off + 16:off + 16 + incl]
     off += 16 + incl
     if len(p) >= 34 and p[12:14] == b"\x08\x00" and p[14] >> 4 == 4:
-        print(p[15] & 3)
+        print(p[15], struct.unpack(">H", p[16:18])[0])
 PY
+}
+
+# stt_pcap_ecn FILE: the ECN field (0-3) of every IPv4 packet in an
+# Ethernet pcap, one a line.  Not tshark, which takes over ten seconds to
+# start under TCG.
+stt_pcap_ecn()
+{
+	local tos
+
+	stt_pcap_ip4 "$1" | while read -r tos _; do
+		echo $((tos & 3))
+	done
 }
 
 # stt_decode FILE [tshark args]: tshark -r with the STT heuristic enabled.

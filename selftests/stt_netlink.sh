@@ -24,7 +24,11 @@
 #     JSON, cleared by "ttl 64"; TTL_INHERIT 2 refused (raw netlink);
 #   - srcport MIN MAX: default 49152 65535, read back in text and JSON
 #     (port_range.low/high), changed by changelink; MIN 0 and MIN > MAX
-#     refused with an extack message (raw netlink), by ip too.
+#     refused with an extack message (raw netlink), by ip too;
+#   - df set|unset|inherit and dscp-decap copy|ignore: defaults unset and
+#     ignore, every value read back after a changelink (text as geneve:
+#     "df unset" only in JSON), out-of-range values refused (raw netlink
+#     and ip).  What they do on the wire is stt_qos.sh's.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -35,7 +39,7 @@ stt_require timeout jq ethtool iperf3 ping ss
 stt_have python3 || [ -x /usr/bin/python3 ] || ktap_skip_all "python3 missing"
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 [ "$STT_KIND" = stt ] || ktap_skip_all "STT_KIND=$STT_KIND: this test is for stt only"
-ktap_plan 65
+ktap_plan 70
 
 if stt_plugin; then
 	ktap_pass "iproute2 plugin loads (IP_LIB_DIR=$IP_LIB_DIR)"
@@ -53,12 +57,12 @@ help_ok()
 	out=$(ip link help stt 2>&1)
 	ktap_info "ip link help stt:"
 	ktap_info "$out"
-	for opt in remote local key dstport ttl tos srcport; do
+	for opt in remote local key dstport ttl tos srcport df dscp-decap; do
 		grep -qw "$opt" <<<"$out" || { ktap_info "usage lacks '$opt'"; rc=1; }
 	done
 	return "$rc"
 }
-ktap_result "ip link help stt names remote, local, key, dstport, ttl, tos, srcport" help_ok
+ktap_result "ip link help stt names remote, local, key, dstport, ttl, tos, srcport, df, dscp-decap" help_ok
 
 # json_check NS DEV EXPR: the jq EXPR over $l (the link) and $d (its
 # info_data) is true.
@@ -170,6 +174,14 @@ ktap_result "srcport default 49152 65535 (text and jq port_range)" \
 		.low == 49152 and .high == 65535" >/dev/null' _ "$NS"
 ktap_result "ttl_inherit default false (jq)" \
 	jq_link "$NS" stt1 '.[0].linkinfo.info_data.ttl_inherit == false'
+df_default()
+{
+	jq_link "$NS" stt1 '.[0].linkinfo.info_data |
+		.df == "unset" and .dscp_decap == "ignore"' &&
+		! ip -n "$NS" -d link show dev stt1 | grep -qE " df |dscp-decap"
+}
+ktap_result "df unset and dscp-decap ignore by default (jq; text shows neither)" \
+	df_default
 ktap_result "mtu 65463 (the maximum) accepted" \
 	ip -n "$NS" link set stt1 mtu 65463
 expect_refused "mtu 65464 refused" "$NS" stt-none \
@@ -217,6 +229,35 @@ ttl_inherit_rt()
 ktap_result "changelink: ttl inherit reads back (text, jq ttl_inherit), ttl 64 clears it" \
 	ttl_inherit_rt
 
+# df_rt: every df value and dscp-decap copy/ignore, read back as text
+# and JSON after a changelink; the remote stays.
+df_rt()
+{
+	local v
+
+	for v in set inherit unset; do
+		stt_try ip -n "$NS" link set stt5 type stt df "$v" || return 1
+		jq_link "$NS" stt5 ".[0].linkinfo.info_data |
+			.df == \"$v\" and .remote == \"192.0.2.5\"" ||
+			{ ktap_info "jq: df is not $v"; return 1; }
+		if [ "$v" = unset ]; then
+			! ip -n "$NS" -d link show dev stt5 | grep -q " df "
+		else
+			ip -n "$NS" -d link show dev stt5 | grep -q " df $v "
+		fi || { ktap_info "text: df $v not shown as geneve does"; return 1; }
+	done
+	stt_try ip -n "$NS" link set stt5 type stt dscp-decap copy || return 1
+	if ! ip -n "$NS" -d link show dev stt5 | grep -q "dscp-decap copy " ||
+		! jq_link "$NS" stt5 '.[0].linkinfo.info_data.dscp_decap == "copy"'; then
+		ktap_info "dscp-decap copy does not read back"
+		return 1
+	fi
+	stt_try ip -n "$NS" link set stt5 type stt dscp-decap ignore &&
+		jq_link "$NS" stt5 '.[0].linkinfo.info_data.dscp_decap == "ignore"'
+}
+ktap_result "changelink: df set/inherit/unset and dscp-decap copy/ignore read back (text, jq)" \
+	df_rt
+
 ###########################################################################
 # jq on ip -j -d link show
 ###########################################################################
@@ -254,6 +295,12 @@ ktap_result "srcport 50001 50000: refused with an extack message (raw netlink)" 
 	REMOTE=ip:192.0.2.13 PORT_RANGE=hex:c351c350
 ktap_result "ttl_inherit 2: refused with an extack message (raw netlink)" \
 	raw_refused "ttl_inherit 2" "$NS" bad12 REMOTE=ip:192.0.2.13 TTL_INHERIT=u8:2
+ktap_result "df 3: refused with an extack message (raw netlink)" \
+	raw_refused "df 3" "$NS" bad14 REMOTE=ip:192.0.2.13 DF=u8:3
+ktap_result "dscp_decap 2: refused with an extack message (raw netlink)" \
+	raw_refused "dscp_decap 2" "$NS" bad15 REMOTE=ip:192.0.2.13 DSCP_DECAP=u8:2
+expect_refused "df maybe: refused (ip)" "$NS" bad16 \
+	ip -n "$NS" link add bad16 type stt remote 192.0.2.13 df maybe
 expect_refused "ttl 256: refused (ip)" "$NS" bad13 \
 	ip -n "$NS" link add bad13 type stt remote 192.0.2.13 ttl 256
 expect_refused "srcport 50001 50000: refused (ip)" "$NS" bad10 \
@@ -309,15 +356,15 @@ raw_each()
 	fi
 	return "$rc"
 }
-ktap_result "attributes too short (remote, local, key, dstport, ttl, tos, srcport): refused with a message" \
+ktap_result "attributes too short (remote, local, key, dstport, ttl, tos, srcport, df, dscp_decap): refused with a message" \
 	raw_each short "$NS" bad6 REMOTE=ip:192.0.2.10 REMOTE=hex:c000 \
 	LOCAL=hex:c00002 KEY=hex:11223344 PORT=hex:1d TTL=hex: TOS=hex: \
-	PORT_RANGE=hex:c350 TTL_INHERIT=hex:
-ktap_result "attributes too long (remote, local, key, dstport, ttl, tos, srcport): refused with a message" \
+	PORT_RANGE=hex:c350 TTL_INHERIT=hex: DF=hex: DSCP_DECAP=hex:
+ktap_result "attributes too long (remote, local, key, dstport, ttl, tos, srcport, df, dscp_decap): refused with a message" \
 	raw_each long "$NS" bad7 REMOTE=ip:192.0.2.11 REMOTE=hex:c00002ffff \
 	LOCAL=hex:c0000201ffffffff KEY=hex:112233445566778899aa \
 	PORT=hex:1d2f0000 TTL=u16:64 TOS=u32:16 PORT_RANGE=hex:c350c3530000 \
-	TTL_INHERIT=u16:1
+	TTL_INHERIT=u16:1 DF=u16:1 DSCP_DECAP=u16:1
 
 ktap_result "raw netlink with correct attributes creates a device (control)" \
 	bash -c 'ip netns exec "$1" "$2" ok0 REMOTE=ip:192.0.2.12 KEY=u64:12 PORT=be16:7471 >/dev/null &&

@@ -14,6 +14,8 @@
 # 8000-byte pings and an 8 MiB sha256-checked transfer get through, and
 # every STT segment R forwards onto the 1280 link fits it.  An inner DF
 # packet larger than stt0's own MTU gets the local "message too long".
+# Then the same over an IPv4 path with "df set": R's "fragmentation
+# needed" is counted and A's IPv4 route to B learns mtu 1280.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -29,7 +31,7 @@ stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
 
-ktap_plan 9
+ktap_plan 12
 
 topo()
 {
@@ -83,18 +85,26 @@ fi
 PCAP=$TMP/rb.pcap
 stt_cap_start "$NS_R" veth_rb "$PCAP" "ip6 and tcp dst port $STT_PORT" 5000 120
 
-ICMP0=$(stt_proc_val "$NS_A" icmp_pmtu_updates)
-# The first large frame is lost at R and teaches A the path MTU.
-nsx "$NS_A" ping -q -c 2 -i 0.5 -W 1 -s 8000 "$IN_IP_B" >/dev/null 2>&1
-ktap_result "inner 8000-byte pings across the 1280-byte link, once the path MTU is known" \
-	stt_ping "$NS_A" "$IN_IP_B" 3 8000
-ICMP1=$(stt_proc_val "$NS_A" icmp_pmtu_updates)
-ROUTE=$(ip -n "$NS_A" -6 route get "$B6" 2>&1)
-ktap_info "A: icmp_pmtu_updates ${ICMP0:-?} -> ${ICMP1:-?}; ip -6 route get $B6: $(tr -s ' \n' ' ' <<<"$ROUTE")"
-ktap_check "A applied R's \"packet too big\" (icmp_pmtu_updates moved)" \
-	"$([ "${ICMP1:-0}" -gt "${ICMP0:-0}" ] && echo 0)"
-ktap_check "A's route to B learned mtu 1280" \
-	"$(grep -q 'mtu 1280' <<<"$ROUTE" && echo 0)"
+# learn_path LABEL INNER FAMILY DST ERROR: the first large frame is lost
+# at R and teaches A the path MTU; then inner 8000-byte pings to INNER
+# pass, A counted R's ERROR, and A's route to DST has mtu 1280.
+learn_path()
+{
+	local label=$1 inner=$2 fam=$3 dst=$4 err=$5 icmp0 icmp1 route
+
+	icmp0=$(stt_proc_val "$NS_A" icmp_pmtu_updates)
+	nsx "$NS_A" ping -q -c 2 -i 0.5 -W 1 -s 8000 "$inner" >/dev/null 2>&1
+	ktap_result "${label}inner 8000-byte pings across the 1280-byte link, once the path MTU is known" \
+		stt_ping "$NS_A" "$inner" 3 8000
+	icmp1=$(stt_proc_val "$NS_A" icmp_pmtu_updates)
+	route=$(ip -n "$NS_A" "$fam" route get "$dst" 2>&1)
+	ktap_info "A: icmp_pmtu_updates ${icmp0:-?} -> ${icmp1:-?}; ip $fam route get $dst: $(tr -s ' \n' ' ' <<<"$route")"
+	ktap_check "${label}A applied R's \"$err\" (icmp_pmtu_updates moved)" \
+		"$([ "${icmp1:-0}" -gt "${icmp0:-0}" ] && echo 0)"
+	ktap_check "${label}A's route to B learned mtu 1280" \
+		"$(grep -q 'mtu 1280' <<<"$route" && echo 0)"
+}
+learn_path "" "$IN_IP_B" -6 "$B6" "packet too big"
 
 MTU=$(ip -n "$NS_A" -o link show "$TUN" | grep -o 'mtu [0-9]*')
 ktap_check "the inner MTU is not clamped to the path ($MTU)" \
@@ -117,6 +127,50 @@ OUT=$(nsx "$NS_A" ping -c 1 -W 1 -M "do" -s 9000 "$IN_IP_B" 2>&1)
 ktap_info "ping -M do -s 9000: $(tail -2 <<<"$OUT" | tr '\n' ' ')"
 ktap_check "an inner DF packet over stt0's MTU gets the local \"message too long, mtu=9000\"" \
 	"$(grep -qi 'message too long.*mtu=9000' <<<"$OUT" && echo 0)"
+
+###########################################################################
+# The same path over IPv4, with "df set": R cannot fragment A's 1500-byte
+# segments, answers "fragmentation needed", and A applies it.  (With the
+# default, df unset, R would fragment them instead.)
+###########################################################################
+
+A4=198.51.100.1
+RA4=198.51.100.2
+RB4=203.0.113.2
+B4=203.0.113.1
+# end4 NS DEV ADDR GW REMOTE INNER: one end's IPv4 underlay address on
+# DEV and default route, and its stt4 (df set, inner MTU 9000).
+end4()
+{
+	stt_try ip -n "$1" -batch - <<-EOF
+		addr add $3/24 dev $2
+		route add default via $4
+		link add stt4 type stt remote $5 local $3 key 4 df set
+		link set stt4 mtu 9000 up
+		addr add $6/24 dev stt4
+	EOF
+}
+
+topo4()
+{
+	nsx "$NS_R" sysctl -qw net.ipv4.ip_forward=1 >/dev/null || return 1
+	stt_try ip -n "$NS_R" -batch - <<-EOF || return 1
+		addr add $RA4/24 dev veth_ra
+		addr add $RB4/24 dev veth_rb
+	EOF
+	end4 "$NS_A" veth_a "$A4" "$RA4" "$B4" 10.4.0.1 || return 1
+	end4 "$NS_B" veth_b "$B4" "$RB4" "$A4" 10.4.0.2 || return 1
+	stt_wait_for 10 nsx "$NS_A" ping -c 1 -W 1 "$B4" >/dev/null ||
+		{ ktap_info "underlay ping $A4 -> $B4 fails"; return 1; }
+}
+
+if topo4; then
+	learn_path "IPv4, df set: " 10.4.0.2 -4 "$B4" "fragmentation needed"
+else
+	for i in 1 2 3; do
+		ktap_fail "IPv4, df set: not run (no topology)"
+	done
+fi
 
 check_dmesg
 ktap_finished

@@ -11,7 +11,11 @@
 #    Then "srcport 50000 50003" by changelink: 100 flows use exactly
 #    those four ports, each of them.
 # 2. ttl inherit: an inner ping with TTL 33 leaves with outer TTL 33; an
-#    inner ARP request (not IP) with the route's default, 64.
+#    inner ARP request (not IP) with the route's default, 64.  df unset,
+#    set and inherit (vxlan/geneve semantics) against inner DF set and
+#    clear; tos N (Pipe) and tos inherit (Uniform) against an inner DSCP.
+# 3. dscp-decap copy on B: the outer DSCP reaches the inner header B
+#    delivers, the inner ECN field stays; dscp-decap ignore leaves it.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -22,7 +26,7 @@ stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 [ "$STT_KIND" = stt ] || ktap_skip_all "STT_KIND=$STT_KIND: this test is for stt only"
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 6
+ktap_plan 14
 
 if stt_topo_setup; then
 	ktap_pass "topology: two netns, veth underlay, $TUN in each"
@@ -152,16 +156,18 @@ ktap_result "srcport 50000 50003 (changelink): 100 flows use exactly those 4 por
 stt_try ip -n "$NS_A" link set "$TUN" type stt srcport 49152 65535
 
 ###########################################################################
-# 2. ttl inherit, one capture: each case is told apart
-#    by its inner IPv4 total length (ping -s SIZE: SIZE + 28).
+# 2. ttl inherit, df (IPv4 underlay) and the Diffserv models on
+#    encapsulation, one capture: each case is told apart by its inner
+#    IPv4 total length (ping -s SIZE: SIZE + 28).
 ###########################################################################
 
-# fields FILE FILTER: "outer-ttl,inner-ttl outer-df,inner-df inner-iplen"
-# per captured segment matching FILTER (outer first).
+# fields FILE FILTER: "outer-ttl,inner-ttl outer-df,inner-df inner-iplen
+# outer-dscp,inner-dscp" per captured segment matching FILTER (outer
+# first).
 fields()
 {
 	stt_decode "$1" -Y "$2" -T fields -e ip.ttl -e ip.flags.df -e ip.len \
-		-E occurrence=a -E aggregator=,
+		-e ip.dsfield.dscp -E occurrence=a -E aggregator=,
 }
 
 # hdr_ping SIZE [ping args]: HDR_COUNT (2) inner pings A -> B of SIZE
@@ -175,18 +181,43 @@ hdr_ping()
 		"$IN_IP_B" >/dev/null
 }
 
+# set_a OPTIONS...: changelink on A's stt0.
+set_a()
+{
+	stt_try ip -n "$NS_A" link set "$TUN" type stt "$@"
+}
+
+# Inner length: what A is set to, what the inner packet carries.
+#   100  ttl inherit, inner TTL 33
+#   200  df unset (the default), inner DF
+#   201  df set, inner no DF
+#   202  df inherit, inner DF
+#   203  df inherit, inner no DF
+#   204  tos 0x28 (Pipe), inner DSCP 46 (0xb8)
+#   205  tos inherit (Uniform), inner DSCP 46
 PCAP=$TMP/hdr.pcap
-if cap_start "$PCAP" 40 40; then
-	stt_try ip -n "$NS_A" link set "$TUN" type stt ttl inherit
+if cap_start "$PCAP" 80 90; then
+	set_a ttl inherit
 	hdr_ping 72 -t 33
 	ip -n "$NS_A" neigh flush dev "$TUN"
 	hdr_ping 73 -t 34
-	stt_try ip -n "$NS_A" link set "$TUN" type stt ttl auto
+	set_a ttl auto
+	hdr_ping 172 -M "do"
+	set_a df set
+	hdr_ping 173 -M dont
+	set_a df inherit
+	hdr_ping 174 -M "do"
+	hdr_ping 175 -M dont
+	set_a df unset tos 0x28
+	hdr_ping 176 -Q 0xb8
+	set_a tos inherit
+	hdr_ping 177 -Q 0xb8
+	set_a tos 0
 	stt_cap_stop
 fi
 fields "$PCAP" "icmp.type == 8" >"$TMP/hdr.txt"
 fields "$PCAP" "arp" >"$TMP/arp.txt"
-ktap_info "echo requests (outer,inner TTL; outer,inner DF; outer,inner IP length):"
+ktap_info "echo requests (outer,inner TTL; outer,inner DF; outer,inner IP length; outer,inner DSCP):"
 ktap_info "$(cat "$TMP/hdr.txt")"
 ktap_info "ARP requests: $(cat "$TMP/arp.txt")"
 
@@ -208,6 +239,58 @@ ttl_ok()
 }
 ktap_result "ttl inherit: inner TTL 33 -> outer TTL 33 (ping -t 33); inner ARP -> route default" \
 	ttl_ok
+
+# hdr_is LEN COL OUTER INNER: both echo requests of inner length LEN have
+# column COL (2: DF, 4: DSCP) = OUTER,INNER.
+hdr_is()
+{
+	awk -F'\t' -v len="$1" -v col="$2" -v want="$3,$4" '
+		{ split($3, l, ",") }
+		l[2] == len { n++; if ($col != want) bad++ }
+		END { exit !(n >= 2 && !bad) }' "$TMP/hdr.txt"
+}
+ktap_result "df unset (default): inner DF -> outer DF clear" hdr_is 200 2 0 1
+ktap_result "df set: inner no DF -> outer DF set" hdr_is 201 2 1 0
+ktap_result "df inherit: inner DF -> outer DF set; inner no DF -> outer DF clear" \
+	eval 'hdr_is 202 2 1 1 && hdr_is 203 2 0 0'
+ktap_result "tos 0x28 (Pipe): inner DSCP 46 -> outer DSCP 10" hdr_is 204 4 10 46
+ktap_result "tos inherit (Uniform): inner DSCP 46 -> outer DSCP 46" hdr_is 205 4 46 46
+
+###########################################################################
+# 3. dscp-decap copy (Uniform model on egress, RFC 2983): A sends with
+#    tos 0x28 (outer DSCP 10); B's stt0 must deliver the inner packet with
+#    DSCP 10 when B copies, its own DSCP when it does not, and the inner
+#    ECN field untouched either way.  Read off a capture on B's stt0.
+###########################################################################
+
+PCAP=$TMP/decap.pcap
+if stt_cap_start "$NS_B" "$TUN" "$PCAP" "icmp[icmptype] == icmp-echo" 40 60; then
+	set_a tos 0x28
+	stt_try ip -n "$NS_B" link set "$TUN" type stt dscp-decap copy
+	hdr_ping 272 -Q 0x00
+	hdr_ping 273 -Q 0x01
+	stt_try ip -n "$NS_B" link set "$TUN" type stt dscp-decap ignore
+	hdr_ping 274 -Q 0x01
+	set_a tos 0
+	stt_cap_stop
+fi
+# "tos iplen" of every inner IPv4 packet B's stt0 delivered.
+stt_pcap_ip4 "$PCAP" >"$TMP/decap.txt"
+ktap_info "inner echo requests at B (TOS, IP length): $(tr '\n' ';' <"$TMP/decap.txt")"
+
+# decap_is LEN TOS: both inner packets of length LEN arrived with TOS.
+decap_is()
+{
+	awk -v len="$1" -v tos="$2" '
+		$2 == len { n++; if ($1 != tos) bad++ }
+		END { exit !(n >= 2 && !bad) }' "$TMP/decap.txt"
+}
+ktap_result "dscp-decap copy: inner DSCP 0 arrives with the outer DSCP 10 (TOS 0x28)" \
+	decap_is 300 40
+ktap_result "dscp-decap copy: inner ECT(1) keeps its ECN field (TOS 0x29)" \
+	decap_is 301 41
+ktap_result "dscp-decap ignore: inner TOS 0x01 arrives unchanged" \
+	decap_is 302 1
 
 check_dmesg
 ktap_finished

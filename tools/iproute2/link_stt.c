@@ -6,6 +6,7 @@
  *           (or remote 2001:db8::2 [ local 2001:db8::1 ])
  *           [ key 0x1122334455667788 ] [ dstport 7471 ] [ ttl auto ]
  *           [ tos inherit ] [ srcport 49152 65535 ] [ ttl inherit ]
+ *           [ df set|unset|inherit ] [ dscp-decap copy|ignore ]
  *   ip link set stt0 type stt [ any option above ]
  *   ip -d link show stt0
  *   ip link help stt
@@ -44,6 +45,8 @@ struct stt_opts {
 	__u8	ttl;		/* 0 = route default ("auto") */
 	__u8	ttl_inherit;	/* "ttl inherit": sent with every ttl */
 	__u8	tos;		/* 1 = inherit from the inner packet */
+	__u8	df;		/* enum ifla_stt_df */
+	__u8	dscp_decap;	/* 1 = copy the outer DSCP inward */
 	struct ifla_stt_port_range srcport;	/* network order, as sent */
 };
 
@@ -61,6 +64,8 @@ static void stt_usage(FILE *f)
 		"		[ ttl TTL ]\n"
 		"		[ tos TOS ]\n"
 		"		[ srcport MIN MAX ]\n"
+		"		[ df { set | unset | inherit } ]\n"
+		"		[ dscp-decap { copy | ignore } ]\n"
 		"\n"
 		"Where:	ADDR := IPv4 or IPv6 address (local also accepts \"any\")\n"
 		"	KEY  := 64-bit context ID, decimal or 0x-hex (default 0)\n"
@@ -70,6 +75,10 @@ static void stt_usage(FILE *f)
 		"	TOS  := { inherit | 0x00-0xff | DSFIELD name } (hexadecimal)\n"
 		"	MIN, MAX := outer TCP source ports, 1-65535, MIN <= MAX\n"
 		"	            (default %d %d)\n"
+		"	df: the outer IPv4 DF bit; inherit sets it for inner IPv6\n"
+		"	    and inner IPv4 with DF (default unset)\n"
+		"	dscp-decap copy: the outer DSCP replaces the inner one on\n"
+		"	    receive (RFC 2983 uniform model; default ignore)\n"
 		"\n"
 		"ip link set DEV type stt OPTIONS changes any of them on a live\n"
 		"device; what is not given keeps its value.\n",
@@ -262,6 +271,31 @@ static void stt_parse_tos(struct stt_opts *o, char **argv)
 	o->tos = v;
 }
 
+/* As vxlan and geneve: "df set|unset|inherit". */
+static void stt_parse_df(struct stt_opts *o, char **argv)
+{
+	if (!strcmp(argv[0], "unset"))
+		o->df = STT_DF_UNSET;
+	else if (!strcmp(argv[0], "set"))
+		o->df = STT_DF_SET;
+	else if (!strcmp(argv[0], "inherit"))
+		o->df = STT_DF_INHERIT;
+	else
+		invarg("invalid df, expected \"set\", \"unset\" or \"inherit\"",
+		       argv[0]);
+}
+
+static void stt_parse_dscp_decap(struct stt_opts *o, char **argv)
+{
+	if (!strcmp(argv[0], "copy"))
+		o->dscp_decap = 1;
+	else if (!strcmp(argv[0], "ignore"))
+		o->dscp_decap = 0;
+	else
+		invarg("invalid dscp-decap, expected \"copy\" or \"ignore\"",
+		       argv[0]);
+}
+
 /* Two words: "srcport MIN MAX", as vxlan's. */
 static void stt_parse_srcport(struct stt_opts *o, char **argv)
 {
@@ -299,6 +333,8 @@ static const struct stt_arg {
 	{ "tos",	IFLA_STT_TOS,		stt_parse_tos,		1, 0 },
 	{ "dsfield",	IFLA_STT_TOS,		stt_parse_tos,		1, 0 },
 	{ "srcport",	IFLA_STT_PORT_RANGE,	stt_parse_srcport,	2, 0 },
+	{ "df",		IFLA_STT_DF,		stt_parse_df,		1, 0 },
+	{ "dscp-decap",	IFLA_STT_DSCP_DECAP,	stt_parse_dscp_decap,	1, 0 },
 };
 
 static const struct stt_arg *stt_find_arg(const char *word)
@@ -348,6 +384,10 @@ static int stt_put_attr(struct nlmsghdr *n, const struct stt_opts *o,
 	case IFLA_STT_PORT_RANGE:
 		return addattr_l(n, IP_PLUGIN_MAXLEN, attr, &o->srcport,
 				 sizeof(o->srcport));
+	case IFLA_STT_DF:
+		return addattr8(n, IP_PLUGIN_MAXLEN, attr, o->df);
+	case IFLA_STT_DSCP_DECAP:
+		return addattr8(n, IP_PLUGIN_MAXLEN, attr, o->dscp_decap);
 	}
 	return 0;
 }
@@ -543,6 +583,33 @@ static void stt_print_srcport(const void *data)
 	}
 }
 
+/* As geneve: text shows "df set" and "df inherit"; JSON also "unset". */
+static void stt_print_df(const void *data)
+{
+	static const char *const names[] = {
+		[STT_DF_UNSET] = "unset",
+		[STT_DF_SET] = "set",
+		[STT_DF_INHERIT] = "inherit",
+	};
+	__u8 df = *(const __u8 *)data;
+
+	if (df > STT_DF_MAX)
+		print_uint(PRINT_ANY, "df", "df %u ", df);
+	else if (df == STT_DF_UNSET)
+		print_string(PRINT_JSON, "df", NULL, names[df]);
+	else
+		print_string(PRINT_ANY, "df", "df %s ", names[df]);
+}
+
+/* Text only when on ("dscp-decap copy"); JSON always. */
+static void stt_print_dscp_decap(const void *data)
+{
+	const char *v = *(const __u8 *)data ? "copy" : "ignore";
+
+	if (*(const __u8 *)data || is_json_context())
+		print_string(PRINT_ANY, "dscp_decap", "dscp-decap %s ", v);
+}
+
 static void stt_print_ttl_inherit(const void *data)
 {
 	print_bool(PRINT_JSON, "ttl_inherit", NULL, *(const __u8 *)data);
@@ -565,6 +632,8 @@ static const struct stt_printer {
 	{ IFLA_STT_TOS,		sizeof(__u8),	stt_print_tos },
 	{ IFLA_STT_PORT_RANGE,	sizeof(struct ifla_stt_port_range),
 	  stt_print_srcport },
+	{ IFLA_STT_DF,		sizeof(__u8),	stt_print_df },
+	{ IFLA_STT_DSCP_DECAP,	sizeof(__u8),	stt_print_dscp_decap },
 };
 
 static void stt_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])

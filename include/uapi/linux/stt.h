@@ -25,10 +25,21 @@ enum {
 	IFLA_STT_LOCAL6,	/* struct in6_addr: IPv6 local (::: any) */
 	IFLA_STT_PORT_RANGE,	/* struct ifla_stt_port_range: source ports */
 	IFLA_STT_TTL_INHERIT,	/* u8: 1 = outer TTL from the inner TTL */
+	IFLA_STT_DF,		/* u8: enum ifla_stt_df, IPv4 underlay only */
+	IFLA_STT_DSCP_DECAP,	/* u8: 1 = copy the outer DSCP inward */
 	__IFLA_STT_MAX
 };
 
 #define IFLA_STT_MAX	(__IFLA_STT_MAX - 1)
+
+/* The outer IPv4 DF bit, as vxlan and geneve define it. */
+enum ifla_stt_df {
+	STT_DF_UNSET = 0,	/* never set */
+	STT_DF_SET,		/* always set */
+	STT_DF_INHERIT,		/* set for inner IPv6 and inner IPv4 with DF */
+	__STT_DF_END,
+	STT_DF_MAX = __STT_DF_END - 1,
+};
 
 /* Outer TCP source ports, low <= high, both inclusive (vxlan's layout). */
 struct ifla_stt_port_range {
