@@ -415,6 +415,7 @@ static const struct nla_policy stt_policy[IFLA_STT_MAX + 1] = {
 	[IFLA_STT_TTL_INHERIT]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[IFLA_STT_DF]		= NLA_POLICY_MAX(NLA_U8, STT_DF_MAX),
 	[IFLA_STT_DSCP_DECAP]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[IFLA_STT_LINK]		= { .type = NLA_U32 },
 };
 
 static bool stt_addr_unicast(__be32 addr)
@@ -550,6 +551,23 @@ static void stt_nl2cfg(struct nlattr *data[], struct stt_config *cfg)
 		cfg->df = nla_get_u8(data[IFLA_STT_DF]);
 	if (data[IFLA_STT_DSCP_DECAP])
 		cfg->dscp_decap = nla_get_u8(data[IFLA_STT_DSCP_DECAP]);
+	if (data[IFLA_STT_LINK])
+		cfg->link = nla_get_u32(data[IFLA_STT_LINK]);
+}
+
+/* A new underlay binding must name a device of the underlay netns @net. */
+static int stt_cfg_check_link(struct net *net, struct nlattr *data[],
+			      const struct stt_config *cfg,
+			      struct netlink_ext_ack *extack)
+{
+	if (!data[IFLA_STT_LINK] || !cfg->link)
+		return 0;
+	if (cfg->link < 0 || !__dev_get_by_index(net, cfg->link)) {
+		NL_SET_ERR_MSG_ATTR(extack, data[IFLA_STT_LINK],
+				    "STT underlay device (dev) not found in the underlay netns");
+		return -ENODEV;
+	}
+	return 0;
 }
 
 /* After stt_nl2cfg(): a local address must be of the remote's family. */
@@ -605,7 +623,8 @@ static int stt_newlink(struct net *net, struct net_device *dev,
 	cfg->sport_min = STT_SRC_PORT_MIN;
 	cfg->sport_max = STT_SRC_PORT_MAX;
 	stt_nl2cfg(data, cfg);
-	err = stt_cfg_check_family(data, cfg, extack);
+	err = stt_cfg_check_family(data, cfg, extack) ?:
+	      stt_cfg_check_link(net, data, cfg, extack);
 	if (err) {
 		stt_cfg_free_rcu(&cfg->rcu);	/* never published */
 		return err;
@@ -675,9 +694,11 @@ static int stt_changelink(struct net_device *dev, struct nlattr *tb[],
 	cfg->ttl_inherit = old->ttl_inherit;
 	cfg->df = old->df;
 	cfg->dscp_decap = old->dscp_decap;
+	cfg->link = old->link;
 	stt_nl2cfg(data, cfg);
 
-	err = stt_cfg_check_family(data, cfg, extack);
+	err = stt_cfg_check_family(data, cfg, extack) ?:
+	      stt_cfg_check_link(stt->net, data, cfg, extack);
 	if (err)
 		goto free;
 	if (stt_cfg_taken(sn, cfg, stt)) {
@@ -726,7 +747,8 @@ static size_t stt_get_size(const struct net_device *dev)
 	       nla_total_size(sizeof(struct ifla_stt_port_range)) +
 	       nla_total_size(sizeof(u8)) +		/* TTL_INHERIT */
 	       nla_total_size(sizeof(u8)) +		/* DF */
-	       nla_total_size(sizeof(u8));		/* DSCP_DECAP */
+	       nla_total_size(sizeof(u8)) +		/* DSCP_DECAP */
+	       nla_total_size(sizeof(u32));		/* LINK */
 }
 
 static int stt_fill_addrs(struct sk_buff *skb, const struct stt_config *cfg)
@@ -754,7 +776,8 @@ static int stt_fill_cfg(struct sk_buff *skb, const struct stt_config *cfg)
 	    nla_put(skb, IFLA_STT_PORT_RANGE, sizeof(range), &range) ||
 	    nla_put_u8(skb, IFLA_STT_TTL_INHERIT, cfg->ttl_inherit) ||
 	    nla_put_u8(skb, IFLA_STT_DF, cfg->df) ||
-	    nla_put_u8(skb, IFLA_STT_DSCP_DECAP, cfg->dscp_decap))
+	    nla_put_u8(skb, IFLA_STT_DSCP_DECAP, cfg->dscp_decap) ||
+	    nla_put_u32(skb, IFLA_STT_LINK, cfg->link))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -90,6 +90,7 @@ static struct dst_entry *stt_route4(struct stt_dev *stt,
 
 	memset(&fl4, 0, sizeof(fl4));
 	fl4.flowi4_proto = IPPROTO_TCP;
+	fl4.flowi4_oif = cfg->link;
 	fl4.flowi4_mark = skb->mark;
 	fl4.flowi4_tos = tos & IPTOS_TOS_MASK;
 	fl4.daddr = cfg->remote.s6_addr32[3];
@@ -127,6 +128,7 @@ static struct dst_entry *stt_route6(struct stt_dev *stt,
 
 	memset(&fl6, 0, sizeof(fl6));
 	fl6.flowi6_proto = IPPROTO_TCP;
+	fl6.flowi6_oif = cfg->link;
 	fl6.flowi6_mark = skb->mark;
 	fl6.flowlabel = ip6_make_flowinfo(tos, label);
 	fl6.daddr = cfg->remote;

@@ -142,6 +142,7 @@ struct stt_config {
 	u8	ttl_inherit;	/* outer TTL = inner IPv4 TTL / IPv6 hop limit */
 	u8	df;		/* enum ifla_stt_df */
 	u8	dscp_decap;	/* copy the first segment's DSCP inward */
+	int	link;		/* underlay ifindex for the route, 0: any */
 	struct dst_cache dst_cache;
 	struct rcu_head	rcu;
 };

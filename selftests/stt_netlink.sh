@@ -57,12 +57,12 @@ help_ok()
 	out=$(ip link help stt 2>&1)
 	ktap_info "ip link help stt:"
 	ktap_info "$out"
-	for opt in remote local key dstport ttl tos srcport df dscp-decap; do
+	for opt in remote local key dstport ttl tos srcport df dscp-decap dev; do
 		grep -qw "$opt" <<<"$out" || { ktap_info "usage lacks '$opt'"; rc=1; }
 	done
 	return "$rc"
 }
-ktap_result "ip link help stt names remote, local, key, dstport, ttl, tos, srcport, df, dscp-decap" help_ok
+ktap_result "ip link help stt names remote, local, key, dstport, ttl, tos, srcport, df, dscp-decap, dev" help_ok
 
 # json_check NS DEV EXPR: the jq EXPR over $l (the link) and $d (its
 # info_data) is true.
@@ -356,15 +356,15 @@ raw_each()
 	fi
 	return "$rc"
 }
-ktap_result "attributes too short (remote, local, key, dstport, ttl, tos, srcport, df, dscp_decap): refused with a message" \
+ktap_result "attributes too short (remote, local, key, dstport, ttl, tos, srcport, df, dscp_decap, link): refused with a message" \
 	raw_each short "$NS" bad6 REMOTE=ip:192.0.2.10 REMOTE=hex:c000 \
 	LOCAL=hex:c00002 KEY=hex:11223344 PORT=hex:1d TTL=hex: TOS=hex: \
-	PORT_RANGE=hex:c350 TTL_INHERIT=hex: DF=hex: DSCP_DECAP=hex:
-ktap_result "attributes too long (remote, local, key, dstport, ttl, tos, srcport, df, dscp_decap): refused with a message" \
+	PORT_RANGE=hex:c350 TTL_INHERIT=hex: DF=hex: DSCP_DECAP=hex: LINK=hex:0100
+ktap_result "attributes too long (remote, local, key, dstport, ttl, tos, srcport, df, dscp_decap, link): refused with a message" \
 	raw_each long "$NS" bad7 REMOTE=ip:192.0.2.11 REMOTE=hex:c00002ffff \
 	LOCAL=hex:c0000201ffffffff KEY=hex:112233445566778899aa \
 	PORT=hex:1d2f0000 TTL=u16:64 TOS=u32:16 PORT_RANGE=hex:c350c3530000 \
-	TTL_INHERIT=u16:1 DF=u16:1 DSCP_DECAP=u16:1
+	TTL_INHERIT=u16:1 DF=u16:1 DSCP_DECAP=u16:1 LINK=hex:010000000000
 
 ktap_result "raw netlink with correct attributes creates a device (control)" \
 	bash -c 'ip netns exec "$1" "$2" ok0 REMOTE=ip:192.0.2.12 KEY=u64:12 PORT=be16:7471 >/dev/null &&

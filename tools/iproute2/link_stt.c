@@ -7,6 +7,7 @@
  *           [ key 0x1122334455667788 ] [ dstport 7471 ] [ ttl auto ]
  *           [ tos inherit ] [ srcport 49152 65535 ] [ ttl inherit ]
  *           [ df set|unset|inherit ] [ dscp-decap copy|ignore ]
+ *           [ dev PHYS|none ]
  *   ip link set stt0 type stt [ any option above ]
  *   ip -d link show stt0
  *   ip link help stt
@@ -23,6 +24,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <netinet/in.h>
 
 #include <linux/stt.h>
@@ -47,6 +49,7 @@ struct stt_opts {
 	__u8	tos;		/* 1 = inherit from the inner packet */
 	__u8	df;		/* enum ifla_stt_df */
 	__u8	dscp_decap;	/* 1 = copy the outer DSCP inward */
+	__u32	link;		/* underlay ifindex, 0 = none */
 	struct ifla_stt_port_range srcport;	/* network order, as sent */
 };
 
@@ -66,6 +69,7 @@ static void stt_usage(FILE *f)
 		"		[ srcport MIN MAX ]\n"
 		"		[ df { set | unset | inherit } ]\n"
 		"		[ dscp-decap { copy | ignore } ]\n"
+		"		[ dev PHYS ]\n"
 		"\n"
 		"Where:	ADDR := IPv4 or IPv6 address (local also accepts \"any\")\n"
 		"	KEY  := 64-bit context ID, decimal or 0x-hex (default 0)\n"
@@ -79,6 +83,7 @@ static void stt_usage(FILE *f)
 		"	    and inner IPv4 with DF (default unset)\n"
 		"	dscp-decap copy: the outer DSCP replaces the inner one on\n"
 		"	    receive (RFC 2983 uniform model; default ignore)\n"
+		"	PHYS := underlay device to send on, or \"none\" (default)\n"
 		"\n"
 		"ip link set DEV type stt OPTIONS changes any of them on a live\n"
 		"device; what is not given keeps its value.\n",
@@ -296,6 +301,18 @@ static void stt_parse_dscp_decap(struct stt_opts *o, char **argv)
 		       argv[0]);
 }
 
+/* "dev PHYS" as vxlan's: the underlay device, by name; "none" unbinds. */
+static void stt_parse_dev(struct stt_opts *o, char **argv)
+{
+	if (!strcmp(argv[0], "none")) {
+		o->link = 0;
+		return;
+	}
+	o->link = if_nametoindex(argv[0]);
+	if (!o->link)
+		invarg("invalid dev, no such device", argv[0]);
+}
+
 /* Two words: "srcport MIN MAX", as vxlan's. */
 static void stt_parse_srcport(struct stt_opts *o, char **argv)
 {
@@ -335,6 +352,7 @@ static const struct stt_arg {
 	{ "srcport",	IFLA_STT_PORT_RANGE,	stt_parse_srcport,	2, 0 },
 	{ "df",		IFLA_STT_DF,		stt_parse_df,		1, 0 },
 	{ "dscp-decap",	IFLA_STT_DSCP_DECAP,	stt_parse_dscp_decap,	1, 0 },
+	{ "dev",	IFLA_STT_LINK,		stt_parse_dev,		1, 0 },
 };
 
 static const struct stt_arg *stt_find_arg(const char *word)
@@ -388,6 +406,8 @@ static int stt_put_attr(struct nlmsghdr *n, const struct stt_opts *o,
 		return addattr8(n, IP_PLUGIN_MAXLEN, attr, o->df);
 	case IFLA_STT_DSCP_DECAP:
 		return addattr8(n, IP_PLUGIN_MAXLEN, attr, o->dscp_decap);
+	case IFLA_STT_LINK:
+		return addattr32(n, IP_PLUGIN_MAXLEN, attr, o->link);
 	}
 	return 0;
 }
@@ -610,6 +630,26 @@ static void stt_print_dscp_decap(const void *data)
 		print_string(PRINT_ANY, "dscp_decap", "dscp-decap %s ", v);
 }
 
+/*
+ * "dev PHYS" when bound; JSON "link_index" always and "link" (the name)
+ * when this netns knows the index.  The index is the underlay netns's: a
+ * device moved elsewhere may show another device's name, as vxlan does.
+ */
+static void stt_print_link(const void *data)
+{
+	__u32 link;
+	char name[IF_NAMESIZE];
+
+	memcpy(&link, data, sizeof(link));
+	print_uint(PRINT_JSON, "link_index", NULL, link);
+	if (!link)
+		return;
+	if (if_indextoname(link, name))
+		print_string(PRINT_ANY, "link", "dev %s ", name);
+	else
+		print_uint(PRINT_FP, NULL, "dev if%u ", link);
+}
+
 static void stt_print_ttl_inherit(const void *data)
 {
 	print_bool(PRINT_JSON, "ttl_inherit", NULL, *(const __u8 *)data);
@@ -634,6 +674,7 @@ static const struct stt_printer {
 	  stt_print_srcport },
 	{ IFLA_STT_DF,		sizeof(__u8),	stt_print_df },
 	{ IFLA_STT_DSCP_DECAP,	sizeof(__u8),	stt_print_dscp_decap },
+	{ IFLA_STT_LINK,	sizeof(__u32),	stt_print_link },
 };
 
 static void stt_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])

@@ -27,6 +27,7 @@ enum {
 	IFLA_STT_TTL_INHERIT,	/* u8: 1 = outer TTL from the inner TTL */
 	IFLA_STT_DF,		/* u8: enum ifla_stt_df, IPv4 underlay only */
 	IFLA_STT_DSCP_DECAP,	/* u8: 1 = copy the outer DSCP inward */
+	IFLA_STT_LINK,		/* u32: underlay ifindex to send on, 0 = any */
 	__IFLA_STT_MAX
 };
 
