@@ -5,8 +5,8 @@
 #
 #   KVERS="6.1.0-56-amd64 6.12.117+deb12-amd64" tools/check.sh
 #
-# KVERS defaults to every kernel with headers (/lib/modules/*/build); a
-# prefix such as 6.12 works too.  Per kernel:
+# KVERS defaults to every kernel with headers (/lib/modules/*/build; make
+# check passes the newest of each series); a prefix such as 6.12 works too.  Per kernel:
 #   make KVER=$KVER modules
 #   tools/vm-run $KVER -- selftests/run.sh -k build/$KVER/stt.ko
 # The runner's last result line is "STT-RESULT pass=N fail=N skip=N".  A
