@@ -8,9 +8,8 @@
  * (IP fragments of a segment never reach TCP to draw an RST; IPv6 fragments
  * are reassembled after LOCAL_IN, and only nf_defrag_ipv6 makes them ours),
  * after the
- * filter/security/NAT tables (a host firewall can still drop STT), and before
- * conntrack helpers and confirmation (no conntrack entry is confirmed for a
- * stateless tunnel).
+ * filter/security/NAT tables (a host firewall can still drop STT).  Conntrack
+ * never tracks them: see stt_nf_notrack().
  *
  * The reassembly engine follows net/ipv4/inet_fragment.c in spirit: a frame
  * queue is created, found, fed, completed, expired or evicted, and its memory
@@ -779,7 +778,116 @@ static unsigned int stt_nf_local_in6(void *priv, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
+/*
+ * Conntrack.  STT looks like TCP but has no handshake, and its sequence
+ * numbers are frame offsets: conntrack would call most segments invalid, so
+ * the common stateful ruleset ("ct state invalid drop") would cut the
+ * tunnel, and every remote would leave a bogus entry in the table.  So STT
+ * is not tracked: just before conntrack (NF_IP_PRI_CONNTRACK - 1, after
+ * nf_defrag and after any raw-priority chain of the admin's), a segment to
+ * a port a device of this netns listens on is marked untracked, and so is
+ * an ICMP error quoting one (its PMTU message would otherwise be invalid
+ * too).  The filter table still sees all of them: "tcp dport 7471 accept"
+ * or "ip saddr ... tcp dport 7471 accept" in an input chain is how an admin
+ * lets STT in, and, in a prerouting chain before ours, filters it.
+ * stt_xmit_frame() marks what we send untracked, for OUTPUT.
+ */
+static bool stt_icmp_quotes_stt(struct sk_buff *skb, struct stt_net *sn,
+				unsigned int icmpoff, bool ipv6)
+{
+	unsigned int qoff = icmpoff + 8, l4off;
+
+	if (ipv6) {
+		const struct ipv6hdr *q;
+		const struct icmp6hdr *ih;
+
+		if (!pskb_may_pull(skb, qoff + sizeof(*q) + 4))
+			return false;
+		ih = (const struct icmp6hdr *)(skb->data + icmpoff);
+		q = (const struct ipv6hdr *)(skb->data + qoff);
+		if (ih->icmp6_type & ICMPV6_INFOMSG_MASK ||
+		    q->nexthdr != IPPROTO_TCP)
+			return false;
+		l4off = qoff + sizeof(*q);
+	} else {
+		const struct icmphdr *ih;
+		const struct iphdr *q;
+
+		if (!pskb_may_pull(skb, qoff + sizeof(*q)))
+			return false;
+		ih = (const struct icmphdr *)(skb->data + icmpoff);
+		q = (const struct iphdr *)(skb->data + qoff);
+		if (!icmp_is_err(ih->type) || q->protocol != IPPROTO_TCP ||
+		    q->ihl < 5)
+			return false;
+		l4off = qoff + q->ihl * 4;
+		if (!pskb_may_pull(skb, l4off + 4))
+			return false;
+	}
+	return stt_port_in_use(sn, ((const struct tcphdr *)(skb->data + l4off))->dest);
+}
+
+static unsigned int stt_nf_notrack(struct sk_buff *skb, struct net *net,
+				   unsigned int thoff, u8 proto, bool ipv6)
+{
+	struct stt_net *sn = stt_pernet(net);
+	bool ours;
+
+	if (skb_get_nfct(skb))
+		return NF_ACCEPT;
+	if (proto == IPPROTO_TCP)
+		ours = pskb_may_pull(skb, thoff + 2 * sizeof(__be16)) &&
+		       stt_port_in_use(sn, ((const struct tcphdr *)
+					    (skb->data + thoff))->dest);
+	else
+		ours = stt_icmp_quotes_stt(skb, sn, thoff, ipv6);
+	if (ours)
+		stt_skb_notrack(skb);
+	return NF_ACCEPT;
+}
+
+static unsigned int stt_nf_pre_routing(void *priv, struct sk_buff *skb,
+				       const struct nf_hook_state *state)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+
+	if ((iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_ICMP) ||
+	    ip_is_fragment(iph))
+		return NF_ACCEPT;
+	return stt_nf_notrack(skb, state->net, ip_hdrlen(skb), iph->protocol,
+			      false);
+}
+
+static unsigned int stt_nf_pre_routing6(void *priv, struct sk_buff *skb,
+					const struct nf_hook_state *state)
+{
+	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
+	__be16 frag_off = 0;
+	int thoff = sizeof(struct ipv6hdr);
+
+	if (nexthdr != IPPROTO_TCP && nexthdr != IPPROTO_ICMPV6) {
+		thoff = ipv6_skip_exthdr(skb, thoff, &nexthdr, &frag_off);
+		if (thoff < 0 || frag_off)
+			return NF_ACCEPT;
+	}
+	if (nexthdr != IPPROTO_TCP && nexthdr != IPPROTO_ICMPV6)
+		return NF_ACCEPT;
+	return stt_nf_notrack(skb, state->net, thoff, nexthdr, true);
+}
+
 static const struct nf_hook_ops stt_nf_ops[] = {
+	{
+		.hook		= stt_nf_pre_routing,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= NF_IP_PRI_CONNTRACK - 1,
+	},
+	{
+		.hook		= stt_nf_pre_routing6,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= NF_IP6_PRI_CONNTRACK - 1,
+	},
 	{
 		.hook		= stt_nf_local_in,
 		.pf		= NFPROTO_IPV4,

@@ -326,6 +326,8 @@ static void stt_xmit_frame(struct stt_dev *stt, struct stt_config *cfg,
 
 	skb_scrub_packet(skb, !net_eq(stt->net, dev_net(dev)));
 	skb_clear_hash(skb);
+	/* Stateless: OUTPUT conntrack must not track it (stt_nf_notrack()). */
+	stt_skb_notrack(skb);
 	if (ipv6) {
 		if (!ttl)
 			ttl = cfg->ttl ?: ip6_dst_hoplimit(dst);

@@ -11,6 +11,7 @@
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/percpu.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <net/dst_cache.h>
 #include <net/ipv6.h>
 #include <net/gro_cells.h>
@@ -148,6 +149,12 @@ struct stt_config {
 };
 
 #define STT_TOS_INHERIT		1
+
+/* STT is stateless: conntrack leaves it alone (see stt_nf_notrack()). */
+static inline void stt_skb_notrack(struct sk_buff *skb)
+{
+	skb_set_nfct(skb, IP_CT_UNTRACKED);	/* no-op without conntrack */
+}
 
 static inline bool stt_cfg_ipv6(const struct stt_config *cfg)
 {

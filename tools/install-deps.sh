@@ -21,6 +21,8 @@ PACKAGES=(
 	# used by the selftests inside the VM (the host's / is the guest's)
 	iproute2 ethtool iperf3 iputils-ping tshark jq python3 procps
 	bsdextrautils
+	# stt_firewall.sh: a stateful nftables ruleset, conntrack's table
+	nftables conntrack
 	# pictures: tools/flood-plot.py (matplotlib), make bench's charts (gnuplot)
 	python3-matplotlib gnuplot-nox
 	# make check-dkms: dkms builds stt.ko for each kernel on the host
