@@ -13,9 +13,12 @@
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
 #include <linux/hash.h>
+#include <linux/igmp.h>
+#include <linux/inetdevice.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/sysctl.h>
+#include <net/addrconf.h>
 #include <net/netns/generic.h>
 #include <net/rtnetlink.h>
 
@@ -78,6 +81,8 @@ static struct hlist_head *stt_dev_bucket(struct stt_net *sn, u64 key,
 /*
  * The device for a frame: (remote, key, port) must match; a device bound
  * to the frame's destination address wins over one with a wildcard local.
+ * A multicast device takes the frames sent to its group (the destination)
+ * with its key and port, from any source.
  */
 struct stt_dev *stt_lookup_dev(struct stt_net *sn, const struct in6_addr *saddr,
 			       const struct in6_addr *daddr, __be16 dport,
@@ -90,8 +95,15 @@ struct stt_dev *stt_lookup_dev(struct stt_net *sn, const struct in6_addr *saddr,
 
 		/* NULL: being unregistered (stt_dev_uninit()). */
 		if (!cfg || cfg->key != key || cfg->dport != dport ||
-		    !ipv6_addr_equal(&cfg->remote, saddr) ||
 		    !(stt->dev->flags & IFF_UP))
+			continue;
+		/* Point-to-multipoint: sent to the group, from any member. */
+		if (stt_cfg_mcast(cfg)) {
+			if (ipv6_addr_equal(&cfg->remote, daddr))
+				return stt;
+			continue;
+		}
+		if (!ipv6_addr_equal(&cfg->remote, saddr))
 			continue;
 		if (ipv6_addr_equal(&cfg->local, daddr))
 			return stt;
@@ -279,6 +291,77 @@ static void stt_dev_uninit(struct net_device *dev)
 	free_percpu(stt->xstats);
 }
 
+/*
+ * Point-to-multipoint (draft §3.4).  STT has no socket to join a group
+ * with, so a device joins its group on its underlay device ("dev", which a
+ * multicast remote requires) as IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP would:
+ * ip_mc_inc_group() / ipv6_dev_mc_inc().  It joins when it comes up, leaves
+ * when it goes down (and so before it is unregistered), and moves when
+ * changelink changes its remote or dev.  The membership is counted on the
+ * underlay device; if that device is deleted, the membership goes with it.
+ */
+static int stt_mc_join(struct net *net, const struct stt_config *cfg,
+		       struct stt_mc *mc)
+{
+	struct net_device *ldev;
+	int err = 0;
+
+	memset(mc, 0, sizeof(*mc));
+	if (!stt_cfg_mcast(cfg))
+		return 0;
+	ldev = __dev_get_by_index(net, cfg->link);
+	if (!ldev)
+		return -ENODEV;
+	if (stt_cfg_ipv6(cfg)) {
+		err = ipv6_dev_mc_inc(ldev, &cfg->remote);
+	} else {
+		struct in_device *in_dev = __in_dev_get_rtnl(ldev);
+
+		if (in_dev)
+			ip_mc_inc_group(in_dev, cfg->remote.s6_addr32[3]);
+		else
+			err = -ENODEV;
+	}
+	if (!err) {
+		mc->ifindex = ldev->ifindex;
+		mc->group = cfg->remote;
+	}
+	return err;
+}
+
+static void stt_mc_leave(struct net *net, struct stt_mc *mc)
+{
+	struct net_device *ldev;
+
+	if (!mc->ifindex)
+		return;
+	ldev = __dev_get_by_index(net, mc->ifindex);
+	if (ldev && !ipv6_addr_v4mapped(&mc->group)) {
+		ipv6_dev_mc_dec(ldev, &mc->group);
+	} else if (ldev) {
+		struct in_device *in_dev = __in_dev_get_rtnl(ldev);
+
+		if (in_dev)
+			ip_mc_dec_group(in_dev, mc->group.s6_addr32[3]);
+	}
+	memset(mc, 0, sizeof(*mc));
+}
+
+static int stt_open(struct net_device *dev)
+{
+	struct stt_dev *stt = netdev_priv(dev);
+
+	return stt_mc_join(stt->net, stt_cfg_rtnl(stt), &stt->mc);
+}
+
+static int stt_stop(struct net_device *dev)
+{
+	struct stt_dev *stt = netdev_priv(dev);
+
+	stt_mc_leave(stt->net, &stt->mc);
+	return 0;
+}
+
 static int stt_change_mtu(struct net_device *dev, int new_mtu)
 {
 	WRITE_ONCE(dev->mtu, new_mtu);
@@ -288,6 +371,8 @@ static int stt_change_mtu(struct net_device *dev, int new_mtu)
 static const struct net_device_ops stt_netdev_ops = {
 	.ndo_init		= stt_dev_init,
 	.ndo_uninit		= stt_dev_uninit,
+	.ndo_open		= stt_open,
+	.ndo_stop		= stt_stop,
 	.ndo_start_xmit		= stt_xmit,
 	.ndo_get_stats64	= dev_get_tstats64,
 	.ndo_change_mtu		= stt_change_mtu,
@@ -432,6 +517,17 @@ static bool stt_addr6_unicast(const struct in6_addr *addr)
 	       type != IPV6_ADDR_ANY;
 }
 
+/* A remote may also be a multicast group (point-to-multipoint). */
+static bool stt_remote_ok(__be32 addr)
+{
+	return stt_addr_unicast(addr) || ipv4_is_multicast(addr);
+}
+
+static bool stt_remote6_ok(const struct in6_addr *addr)
+{
+	return stt_addr6_unicast(addr) || ipv6_addr_is_multicast(addr);
+}
+
 /* Runs for newlink and changelink alike: every attribute is optional here. */
 static int stt_validate(struct nlattr *tb[], struct nlattr *data[],
 			struct netlink_ext_ack *extack)
@@ -452,9 +548,9 @@ static int stt_validate(struct nlattr *tb[], struct nlattr *data[],
 	if (!data)
 		return 0;
 	if (data[IFLA_STT_REMOTE] &&
-	    !stt_addr_unicast(nla_get_in_addr(data[IFLA_STT_REMOTE]))) {
+	    !stt_remote_ok(nla_get_in_addr(data[IFLA_STT_REMOTE]))) {
 		NL_SET_ERR_MSG_ATTR(extack, data[IFLA_STT_REMOTE],
-				    "STT remote must be a unicast IPv4 address");
+				    "STT remote must be a unicast or multicast IPv4 address");
 		return -EINVAL;
 	}
 	if (data[IFLA_STT_LOCAL]) {
@@ -479,9 +575,9 @@ static int stt_validate(struct nlattr *tb[], struct nlattr *data[],
 	if (data[IFLA_STT_REMOTE6]) {
 		struct in6_addr remote = nla_get_in6_addr(data[IFLA_STT_REMOTE6]);
 
-		if (!stt_addr6_unicast(&remote)) {
+		if (!stt_remote6_ok(&remote)) {
 			NL_SET_ERR_MSG_ATTR(extack, data[IFLA_STT_REMOTE6],
-					    "STT remote must be a unicast IPv6 address");
+					    "STT remote must be a unicast or multicast IPv6 address");
 			return -EINVAL;
 		}
 	}
@@ -570,6 +666,19 @@ static int stt_cfg_check_link(struct net *net, struct nlattr *data[],
 	return 0;
 }
 
+/* After stt_nl2cfg(): a multicast group is joined on a named device. */
+static int stt_cfg_check_mcast(struct nlattr *data[],
+			       const struct stt_config *cfg,
+			       struct netlink_ext_ack *extack)
+{
+	if (!stt_cfg_mcast(cfg) || cfg->link)
+		return 0;
+	NL_SET_ERR_MSG_ATTR(extack, data[IFLA_STT_REMOTE6] ?: data[IFLA_STT_REMOTE] ?:
+			    data[IFLA_STT_LINK],
+			    "STT multicast remote requires an underlay device (dev)");
+	return -EINVAL;
+}
+
 /* After stt_nl2cfg(): a local address must be of the remote's family. */
 static int stt_cfg_check_family(struct nlattr *data[],
 				const struct stt_config *cfg,
@@ -624,6 +733,7 @@ static int stt_newlink(struct net *net, struct net_device *dev,
 	cfg->sport_max = STT_SRC_PORT_MAX;
 	stt_nl2cfg(data, cfg);
 	err = stt_cfg_check_family(data, cfg, extack) ?:
+	      stt_cfg_check_mcast(data, cfg, extack) ?:
 	      stt_cfg_check_link(net, data, cfg, extack);
 	if (err) {
 		stt_cfg_free_rcu(&cfg->rcu);	/* never published */
@@ -667,6 +777,7 @@ static int stt_changelink(struct net_device *dev, struct nlattr *tb[],
 	struct stt_dev *stt = netdev_priv(dev);
 	struct stt_net *sn = stt_pernet(stt->net);
 	struct stt_config *old = stt_cfg_rtnl(stt), *cfg;
+	struct stt_mc mc = {};
 	bool rehash;
 	int err;
 
@@ -698,6 +809,7 @@ static int stt_changelink(struct net_device *dev, struct nlattr *tb[],
 	stt_nl2cfg(data, cfg);
 
 	err = stt_cfg_check_family(data, cfg, extack) ?:
+	      stt_cfg_check_mcast(data, cfg, extack) ?:
 	      stt_cfg_check_link(stt->net, data, cfg, extack);
 	if (err)
 		goto free;
@@ -706,10 +818,18 @@ static int stt_changelink(struct net_device *dev, struct nlattr *tb[],
 		err = -EBUSY;
 		goto free;
 	}
+	/* Join the new group (if any) before leaving the old one. */
+	if (netif_running(dev)) {
+		err = stt_mc_join(stt->net, cfg, &mc);
+		if (err) {
+			NL_SET_ERR_MSG(extack, "Failed to join the STT multicast group");
+			goto free;
+		}
+	}
 	if (cfg->dport != old->dport) {
 		err = stt_port_get(sn, cfg->dport);
 		if (err)
-			goto free;
+			goto leave;
 	}
 
 	rehash = cfg->key != old->key || cfg->dport != old->dport;
@@ -723,9 +843,15 @@ static int stt_changelink(struct net_device *dev, struct nlattr *tb[],
 	}
 	if (cfg->dport != old->dport)
 		stt_port_put(sn, old->dport);
+	if (netif_running(dev)) {
+		stt_mc_leave(stt->net, &stt->mc);
+		stt->mc = mc;
+	}
 	stt_cfg_release(old);
 	return 0;
 
+leave:
+	stt_mc_leave(stt->net, &mc);
 free:
 	stt_cfg_free_rcu(&cfg->rcu);
 	return err;

@@ -651,6 +651,17 @@ static unsigned int stt_nf_segment(struct sk_buff *skb, struct net *net,
 	sn = stt_pernet(net);
 	if (!stt_port_in_use(sn, th->dest))
 		return NF_ACCEPT;
+	/*
+	 * Our own multicast segment, looped back by ip_mc_output() or
+	 * ip6_finish_output2() because this host is a member of the group:
+	 * with no socket there is no mc_loop to clear, and a device with a
+	 * qdisc sends outside the xmit recursion that makes sk_mc_loop()
+	 * false.  Not received.
+	 */
+	if (unlikely(skb->pkt_type == PACKET_LOOPBACK)) {
+		consume_skb(skb);
+		return NF_STOLEN;
+	}
 
 	stt_net_stat_inc(sn, STT_NET_RX_SEGMENTS);
 	if (!pskb_may_pull(skb, thoff + sizeof(*th))) {

@@ -324,6 +324,9 @@ static void stt_xmit_frame(struct stt_dev *stt, struct stt_config *cfg,
 		shinfo->gso_segs = 0;
 	}
 
+	/* Multicast, as vxlan: TTL 1 unless configured. */
+	if (!ttl && !cfg->ttl && stt_cfg_mcast(cfg))
+		ttl = 1;
 	skb_scrub_packet(skb, !net_eq(stt->net, dev_net(dev)));
 	skb_clear_hash(skb);
 	/* Stateless: OUTPUT conntrack must not track it (stt_nf_notrack()). */

@@ -161,6 +161,14 @@ static inline bool stt_cfg_ipv6(const struct stt_config *cfg)
 	return !ipv6_addr_v4mapped(&cfg->remote);
 }
 
+/* Point-to-multipoint: the remote is an IPv4 or IPv6 multicast group. */
+static inline bool stt_cfg_mcast(const struct stt_config *cfg)
+{
+	if (ipv6_addr_v4mapped(&cfg->remote))
+		return ipv4_is_multicast(cfg->remote.s6_addr32[3]);
+	return ipv6_addr_is_multicast(&cfg->remote);
+}
+
 /* An IPv4 endpoint, as the data path keeps it. */
 static inline void stt_addr_set_v4(struct in6_addr *a, __be32 addr)
 {
@@ -170,6 +178,12 @@ static inline void stt_addr_set_v4(struct in6_addr *a, __be32 addr)
 		*a = in6addr_any;
 }
 
+/* A multicast membership held on an underlay device (RTNL). */
+struct stt_mc {
+	int			ifindex;	/* 0: none */
+	struct in6_addr		group;
+};
+
 struct stt_dev {
 	struct hlist_node	hlist;	/* stt_net.dev_hash, RCU */
 	struct list_head	next;	/* stt_net.dev_list, RTNL */
@@ -178,6 +192,7 @@ struct stt_dev {
 	struct stt_config __rcu	*cfg;	/* RTNL writes, RCU reads */
 	struct gro_cells	gro_cells;
 	struct stt_dev_stats __percpu *xstats;
+	struct stt_mc		mc;	/* joined while up */
 };
 
 #define STT_HASH_BITS		8

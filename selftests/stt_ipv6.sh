@@ -139,7 +139,7 @@ ktap_info "remote ff02::1: rc=$RC2: $OUT2"
 OUT3=$(ip -n "$NS_A" link set "$TUN" type stt local 192.0.2.1 2>&1)
 RC3=$?
 ktap_info "changelink of $TUN to an IPv4 local: rc=$RC3: $OUT3"
-ktap_check "refused with extack: mixed families (create and change), multicast remote; nothing changed" \
+ktap_check "refused with extack: mixed families (create and change), multicast remote without dev; nothing changed" \
 	"$([ "$RC" != 0 ] && grep -q "same address family" <<<"$OUT" &&
 		[ "$RC2" != 0 ] && grep -qi "remote" <<<"$OUT2" &&
 		[ "$RC3" != 0 ] && grep -q "same address family" <<<"$OUT3" &&

@@ -17,8 +17,8 @@
 #     back; key, dstport, remote and local change on a live tunnel, traffic
 #     stops while only one end has changed and flows again once both have
 #     (the receive lookup follows the new key/port/addresses); a change to
-#     a duplicate, to dstport 0 or to a multicast remote is refused with an
-#     extack message and changes nothing; ttl/tos/key flipped while iperf3
+#     a duplicate, to dstport 0 or to a multicast remote without dev is
+#     refused with an extack message and changes nothing; ttl/tos/key flipped while iperf3
 #     runs;
 #   - ttl inherit: read back as "ttl inherit" and ttl_inherit true in
 #     JSON, cleared by "ttl 64"; TTL_INHERIT 2 refused (raw netlink);
@@ -492,7 +492,7 @@ expect_change_refused "changelink: to a duplicate of stt0's (local, remote, key,
 	remote 192.0.2.12 local 192.0.2.11 key 0x99 dstport 7480
 expect_change_refused "changelink: dstport 0 (raw netlink): refused with extack, unchanged" \
 	"$NS_A" stt1 "$UNCHANGED" nsx "$NS_A" "$NL" --change stt1 PORT=be16:0
-expect_change_refused "changelink: multicast remote (raw netlink): refused with extack, unchanged" \
+expect_change_refused "changelink: multicast remote without dev (raw netlink): refused with extack, unchanged" \
 	"$NS_A" stt1 "$UNCHANGED" nsx "$NS_A" "$NL" --change stt1 REMOTE=ip:224.0.0.1
 expect_change_refused "changelink: a 2-byte key (raw netlink): refused with extack, unchanged" \
 	"$NS_A" stt1 "$UNCHANGED" nsx "$NS_A" "$NL" --change stt1 KEY=hex:1122

@@ -71,7 +71,8 @@ static void stt_usage(FILE *f)
 		"		[ dscp-decap { copy | ignore } ]\n"
 		"		[ dev PHYS ]\n"
 		"\n"
-		"Where:	ADDR := IPv4 or IPv6 address (local also accepts \"any\")\n"
+		"Where:	ADDR := IPv4 or IPv6 address (local also accepts \"any\";\n"
+		"	        remote may be a multicast group, joined on dev PHYS)\n"
 		"	KEY  := 64-bit context ID, decimal or 0x-hex (default 0)\n"
 		"	PORT := 1-65535 (default %d)\n"
 		"	TTL  := { 0-255 | auto | inherit } (0 or auto: route default;\n"
@@ -174,22 +175,28 @@ static void stt_set_family(struct stt_opts *o, int attr4, int attr6, bool v6)
 /* Per-option parsers                                                   */
 /* ------------------------------------------------------------------ */
 
+/* A remote may also be a multicast group (point-to-multipoint, with dev). */
 static void stt_parse_remote(struct stt_opts *o, char **argv)
 {
 	const char *arg = argv[0];
 	static const char msg[] =
-		"invalid remote address, expected an IPv4 or IPv6 unicast address";
+		"invalid remote address, expected an IPv4 or IPv6 unicast or multicast address";
+	struct in6_addr a6;
 	__be32 a;
 
 	stt_set_family(o, IFLA_STT_REMOTE, IFLA_STT_REMOTE6, strchr(arg, ':'));
 	if (strchr(arg, ':')) {
+		if (inet_pton(AF_INET6, arg, &a6) == 1 &&
+		    IN6_IS_ADDR_MULTICAST(&a6)) {
+			o->remote6 = a6;
+			return;
+		}
 		o->remote6 = stt_get_ipv6(msg, arg);
 		return;
 	}
 	a = stt_get_ipv4(msg, arg);
 
-	if (a == htonl(INADDR_ANY) || a == htonl(INADDR_BROADCAST) ||
-	    stt_ipv4_is_multicast(a))
+	if (a == htonl(INADDR_ANY) || a == htonl(INADDR_BROADCAST))
 		invarg(msg, arg);
 	o->remote = a;
 }

@@ -85,6 +85,8 @@ expect_tx "remote 2001:db8::1 local 2001:db8::2" \
 	"tx: 8:20010db8000000000000000000000001 9:20010db8000000000000000000000002"
 expect_tx "remote 2001:db8::1 local any" \
 	"tx: 2:00000000 8:20010db8000000000000000000000001"
+expect_tx "remote 239.1.1.1" "tx: 1:ef010101"
+expect_tx "remote ff05::7471" "tx: 8:ff050000000000000000000000007471"
 expect_tx "remote 192.0.2.2 srcport 50000 50003" \
 	"tx: 1:c0000202 10:c350c353"
 expect_tx "srcport 1 65535 remote 192.0.2.2" \
@@ -103,9 +105,7 @@ expect_err "remote 192.0.2.2 ttl inheri"	'invalid ttl'
 expect_err "remote 192.0.2.2 ttl inherit ttl 5" 'duplicate "ttl"'
 expect_err "remote 192.0.2.2 tos 0x100"	'invalid tos'
 expect_err "remote 192.0.2.2 tos nonsense"	'invalid tos'
-expect_err "remote 224.0.0.1"		'invalid remote'
 expect_err "remote 0.0.0.0"			'invalid remote'
-expect_err "remote ff02::1"			'invalid remote address'
 expect_err "remote ::ffff:192.0.2.2"		'invalid remote address'
 expect_err "remote 2001:db8::1 remote 192.0.2.2"	'duplicate "remote"'
 expect_err "remote 192.0.2.2 local 239.0.0.1" 'invalid local'

@@ -1,0 +1,248 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Point-to-multipoint (draft-davie-stt-03 §3.4): a multicast remote.
+#
+#   A .1 --\
+#   B .2 ---- br0 (netns BR, multicast snooping off)
+#   C .3 ---/
+#   D .4 --/     underlay 192.0.2.0/24 and 2001:db8:7::/64 on "ul"
+#
+# Every host has stt0 (remote 239.1.1.1 dev ul, inner 10.0.0.N/24) and
+# stt6 (remote ff05::7471 dev ul, inner 10.0.1.N/24).  Checks, for both:
+#   - each device joined its group on ul (ip maddr);
+#   - A pings the inner broadcast address: B, C and D each receive every
+#     echo request (Icmp InEchos +5 in each), which A sent once;
+#   - conservation: every host's stt device received exactly the frames
+#     the three others sent, and none of its own.  A's devices have a root
+#     qdisc (pfifo): sent from a qdisc, outside the xmit recursion that
+#     makes sk_mc_loop() false, a frame to a group A is a member of is
+#     looped back to A by the stack, and the receive hook must drop it;
+#   - D's device down: D leaves the group (gone from ip maddr) and receives
+#     nothing; up again: it rejoins;
+#   - changelink to another group moves the membership;
+#   - a multicast remote without dev, and "dev none" on a multicast
+#     device, are refused with an extack message.
+
+source "$(dirname "$0")/lib.sh"
+
+GROUP4=239.1.1.1
+GROUP6=ff05::7471
+HOSTS=(A B C D)
+N=5
+
+ktap_header
+stt_require ping timeout
+[ "$STT_KIND" = stt ] || ktap_skip_all "STT_KIND=$STT_KIND: this test is for stt only"
+stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
+stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
+modprobe -q bridge 2>/dev/null
+[ -d /sys/module/bridge ] || ktap_skip_all "no bridge module"
+stt_tmpdir TMP || exit "$KSFT_FAIL"
+ktap_plan 13
+
+topo()
+{
+	local i h ns
+
+	setup_ns NS_BR NS_A NS_B NS_C NS_D || return 1
+	stt_try ip -n "$NS_BR" -batch - <<-EOF || return 1
+		link add br0 type bridge mcast_snooping 0
+		link set br0 up
+	EOF
+	for i in 0 1 2 3; do
+		h=${HOSTS[i]}
+		ns=NS_$h
+		stt_try ip link add ul netns "${!ns}" type veth peer name "p$h" \
+			netns "$NS_BR" || return 1
+		stt_try ip -n "$NS_BR" link set "p$h" master br0 up || return 1
+		# IPv6 on ul only: writing "all" sets "default" too, so set
+		# that back before the stt devices exist.  Inner ND/MLD would
+		# spoil the frame counts.
+		nsx "${!ns}" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+			net.ipv6.conf.default.disable_ipv6=1 \
+			net.ipv4.icmp_echo_ignore_broadcasts=0 >/dev/null || return 1
+		stt_try ip -n "${!ns}" -batch - <<-EOF || return 1
+			addr add 192.0.2.$((i + 1))/24 dev ul
+			addr add 2001:db8:7::$((i + 1))/64 dev ul nodad
+			link set ul up
+			link add stt0 type stt remote $GROUP4 dev ul key $STT_KEY
+			addr add 10.0.0.$((i + 1))/24 dev stt0
+			link set stt0 up
+			link add stt6 type stt remote $GROUP6 dev ul key $STT_KEY
+			addr add 10.0.1.$((i + 1))/24 dev stt6
+			link set stt6 up
+		EOF
+	done
+	stt_wait_for 10 nsx "$NS_A" ping -c 1 -W 1 192.0.2.4 >/dev/null ||
+		{ ktap_info "underlay ping A -> D fails"; return 1; }
+	stt_try ip netns exec "$NS_A" tc qdisc add dev stt0 root pfifo &&
+		stt_try ip netns exec "$NS_A" tc qdisc add dev stt6 root pfifo
+}
+
+if topo; then
+	ktap_pass "topology: A, B, C, D on a bridge, stt0 to $GROUP4 and stt6 to $GROUP6"
+else
+	ktap_fail "topology: A, B, C, D on a bridge, stt0 to $GROUP4 and stt6 to $GROUP6"
+	ktap_bail "cannot build the topology"
+fi
+
+# member NS GROUP: GROUP is joined on NS's ul.
+member() { ip -n "$1" maddr show dev ul | grep -qw "$2"; }
+
+all_members()
+{
+	local h ns g
+
+	for h in "${HOSTS[@]}"; do
+		ns=NS_$h
+		for g in "$GROUP4" "$GROUP6"; do
+			member "${!ns}" "$g" || { ktap_info "$h: $g not joined on ul"; return 1; }
+		done
+	done
+}
+ktap_result "every device joined its group on ul (ip maddr: $GROUP4, $GROUP6)" all_members
+
+# counts DEV [FILE]: "H rx tx" per host, DEV's packet counters; with
+# FILE, each host's full counters also go to FILE.H (for diagnostics).
+counts()
+{
+	local h ns
+
+	for h in "${HOSTS[@]}"; do
+		ns=NS_$h
+		echo "$h $(nsx "${!ns}" cat "/sys/class/net/$1/statistics/rx_packets" \
+			"/sys/class/net/$1/statistics/tx_packets" | tr '\n' ' ')"
+		[ -z "${2:-}" ] || stt_snap "${!ns}" "$1" "$2.$h"
+	done
+}
+
+# in_echos NS: Icmp InEchos.
+in_echos()
+{
+	nsx "$1" awk '$1 == "Icmp:" && !h { for (i = 1; i <= NF; i++) n[i] = $i; h = 1; next }
+		$1 == "Icmp:" { for (i = 1; i <= NF; i++) if (n[i] == "InEchos") print $i }' \
+		/proc/net/snmp
+}
+
+# conserved BEFORE AFTER [HOSTS...]: for each listed host, rx delta ==
+# the sum of the other listed hosts' tx deltas.
+conserved()
+{
+	local before=$1 after=$2 h o rx want ok=0
+
+	shift 2
+	declare -A drx dtx
+	while read -r h rx tx; do drx[$h]=$((-rx)); dtx[$h]=$((-tx)); done <"$before"
+	while read -r h rx tx; do
+		drx[$h]=$((drx[$h] + rx))
+		dtx[$h]=$((dtx[$h] + tx))
+	done <"$after"
+	for h in "$@"; do
+		want=0
+		for o in "$@"; do
+			[ "$o" = "$h" ] || want=$((want + dtx[$o]))
+		done
+		ktap_info "$h: sent ${dtx[$h]}, received ${drx[$h]} (the others sent $want)"
+		[ "${drx[$h]}" = "$want" ] && continue
+		ok=1
+		[ -f "${before%.sum}.$h" ] &&
+			stt_show_deltas "${before%.sum}.$h" "${after%.sum}.$h" | ktap_info
+	done
+	return "$ok"
+}
+
+# broadcast DEV INNER_BCAST FAMILY: A pings the inner broadcast address N
+# times; B, C, D each count N echo requests; the counters add up.
+broadcast()
+{
+	local dev=$1 bcast=$2 h ns b0 b1 before after e0=() e1=() i ok=0
+
+	before=$TMP/before.$dev after=$TMP/after.$dev
+	for h in B C D; do ns=NS_$h; e0+=("$(in_echos "${!ns}")"); done
+	counts "$dev" "$before" >"$before.sum"
+	nsx "$NS_A" timeout 30 ping -q -b -c "$N" -i 0.5 -W 2 "$bcast" >/dev/null 2>&1
+	stt_sleep 2
+	counts "$dev" "$after" >"$after.sum"
+	for h in B C D; do ns=NS_$h; e1+=("$(in_echos "${!ns}")"); done
+	for i in 0 1 2; do
+		ktap_info "${HOSTS[i + 1]}: Icmp InEchos +$((e1[i] - e0[i]))"
+		[ $((e1[i] - e0[i])) = "$N" ] || ok=1
+	done
+	read -r _ _ b0 < <(grep '^A ' "$before.sum")
+	read -r _ _ b1 < <(grep '^A ' "$after.sum")
+	ktap_info "A's $dev sent $((b1 - b0)) frames"
+	[ "$ok" = 0 ] && conserved "$before.sum" "$after.sum" A B C D
+}
+
+ktap_result "IPv4 group: A's $N broadcast pings reach B, C and D (InEchos +$N each); rx = the others' tx on every host" \
+	broadcast stt0 10.0.0.255
+ktap_result "IPv6 group: A's $N broadcast pings reach B, C and D (InEchos +$N each); rx = the others' tx on every host" \
+	broadcast stt6 10.0.1.255
+
+down_leaves()
+{
+	stt_try ip -n "$NS_D" link set stt0 down || return 1
+	! member "$NS_D" "$GROUP4" || { ktap_info "D still a member of $GROUP4"; return 1; }
+	counts stt0 >"$TMP/d0"
+	stt_ping "$NS_A" 10.0.0.2 3 || return 1
+	counts stt0 >"$TMP/d1"
+	conserved "$TMP/d0" "$TMP/d1" A B C || return 1
+	[ "$(grep '^D ' "$TMP/d0")" = "$(grep '^D ' "$TMP/d1")" ] ||
+		{ ktap_info "D's counters moved while down"; return 1; }
+}
+ktap_result "D's stt0 down: D left $GROUP4, A-B traffic flows, D receives nothing" down_leaves
+
+ktap_result "D's stt0 up again: rejoined, ping A -> D" \
+	eval 'stt_try ip -n "$NS_D" link set stt0 up && member "$NS_D" "$GROUP4" &&
+	stt_ping "$NS_A" 10.0.0.4 3'
+
+move_group()
+{
+	local ns
+
+	for ns in "$NS_A" "$NS_C"; do
+		stt_try ip -n "$ns" link set stt0 type stt remote 239.1.1.2 || return 1
+	done
+	if ! member "$NS_A" 239.1.1.2 || member "$NS_A" "$GROUP4"; then
+		ktap_info "A's membership did not move"
+		return 1
+	fi
+	stt_ping "$NS_A" 10.0.0.3 3 || return 1
+	# B is still on the old group: A no longer reaches it.
+	! nsx "$NS_A" ping -q -c 2 -i 0.3 -W 1 10.0.0.2 >/dev/null 2>&1
+}
+ktap_result "changelink to 239.1.1.2 (A and C): membership moves, A reaches C, not B" move_group
+
+ktap_result "A and C back on $GROUP4: ping A -> B" \
+	eval 'stt_try ip -n "$NS_A" link set stt0 type stt remote "$GROUP4" &&
+	stt_try ip -n "$NS_C" link set stt0 type stt remote "$GROUP4" &&
+	member "$NS_A" "$GROUP4" && ! member "$NS_A" 239.1.1.2 &&
+	stt_ping "$NS_A" 10.0.0.2 3'
+
+# refused WHAT CMD...: CMD fails with an "Error:" naming dev.
+refused()
+{
+	local out
+
+	out=$("${@:2}" 2>&1) && { ktap_info "$1: accepted"; return 1; }
+	ktap_info "$1: $out"
+	grep -q "^Error: .*multicast remote requires an underlay device" <<<"$out"
+}
+ktap_result "multicast remote without dev: refused with extack (create)" \
+	refused create ip -n "$NS_A" link add sttx type stt remote 239.1.1.9
+ktap_result "IPv6 multicast remote without dev: refused with extack (create)" \
+	refused create6 ip -n "$NS_A" link add sttx type stt remote ff05::9
+ktap_result "dev none on a multicast device: refused with extack, still joined" \
+	eval 'refused "dev none" ip -n "$NS_B" link set stt0 type stt dev none &&
+	member "$NS_B" "$GROUP4"'
+
+deleted_leaves()
+{
+	stt_try ip -n "$NS_B" link del stt6 || return 1
+	! member "$NS_B" "$GROUP6"
+}
+ktap_result "B's stt6 deleted: B left $GROUP6" deleted_leaves
+
+check_dmesg
+ktap_finished
