@@ -12,7 +12,8 @@
 # stt6 (remote ff05::7471 dev ul, inner 10.0.1.N/24).  Checks, for both:
 #   - each device joined its group on ul (ip maddr);
 #   - A pings the inner broadcast address: B, C and D each receive every
-#     echo request (Icmp InEchos +5 in each), which A sent once;
+#     echo request (Icmp InEchos +5 in each), which A sent once (A's
+#     underlay sent one packet per frame);
 #   - conservation: every host's stt device received exactly the frames
 #     the three others sent, and none of its own.  A's devices have a root
 #     qdisc (pfifo): sent from a qdisc, outside the xmit recursion that
@@ -61,6 +62,7 @@ topo()
 		# spoil the frame counts.
 		nsx "${!ns}" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
 			net.ipv6.conf.default.disable_ipv6=1 \
+			net.ipv6.conf.ul.router_solicitations=0 \
 			net.ipv4.icmp_echo_ignore_broadcasts=0 >/dev/null || return 1
 		stt_try ip -n "${!ns}" -batch - <<-EOF || return 1
 			addr add 192.0.2.$((i + 1))/24 dev ul
@@ -117,6 +119,18 @@ counts()
 	done
 }
 
+# ul_quiet: A's underlay has sent nothing for 2 s (the IGMP/MLD reports
+# and DAD that follow setup are over).
+ul_tx() { nsx "$NS_A" cat /sys/class/net/ul/statistics/tx_packets; }
+ul_quiet()
+{
+	local t0
+
+	t0=$(ul_tx)
+	stt_sleep 2
+	[ "$(ul_tx)" = "$t0" ]
+}
+
 # in_echos NS: Icmp InEchos.
 in_echos()
 {
@@ -156,14 +170,20 @@ conserved()
 # times; B, C, D each count N echo requests; the counters add up.
 broadcast()
 {
-	local dev=$1 bcast=$2 h ns b0 b1 before after e0=() e1=() i ok=0
+	local dev=$1 bcast=$2 h ns b0 b1 u0 u1 before after e0=() e1=() i ok=0
 
 	before=$TMP/before.$dev after=$TMP/after.$dev
+	for i in 1 2 3 4 5 6 7 8; do
+		ul_quiet && break
+		[ "$i" = 8 ] && ktap_info "A's underlay never quiet for 2 s"
+	done
 	for h in B C D; do ns=NS_$h; e0+=("$(in_echos "${!ns}")"); done
+	u0=$(ul_tx)
 	counts "$dev" "$before" >"$before.sum"
 	nsx "$NS_A" timeout 30 ping -q -b -c "$N" -i 0.5 -W 2 "$bcast" >/dev/null 2>&1
 	stt_sleep 2
 	counts "$dev" "$after" >"$after.sum"
+	u1=$(ul_tx)
 	for h in B C D; do ns=NS_$h; e1+=("$(in_echos "${!ns}")"); done
 	for i in 0 1 2; do
 		ktap_info "${HOSTS[i + 1]}: Icmp InEchos +$((e1[i] - e0[i]))"
@@ -171,13 +191,16 @@ broadcast()
 	done
 	read -r _ _ b0 < <(grep '^A ' "$before.sum")
 	read -r _ _ b1 < <(grep '^A ' "$after.sum")
-	ktap_info "A's $dev sent $((b1 - b0)) frames"
+	# Small frames, one segment each: one packet on A's wire per frame,
+	# however many members receive it.
+	ktap_info "A's $dev sent $((b1 - b0)) frames, A's ul $((u1 - u0)) packets"
+	[ $((u1 - u0)) = $((b1 - b0)) ] || ok=1
 	[ "$ok" = 0 ] && conserved "$before.sum" "$after.sum" A B C D
 }
 
-ktap_result "IPv4 group: A's $N broadcast pings reach B, C and D (InEchos +$N each); rx = the others' tx on every host" \
+ktap_result "IPv4 group: A's $N broadcast pings, sent once, reach B, C and D (InEchos +$N each); rx = the others' tx on every host" \
 	broadcast stt0 10.0.0.255
-ktap_result "IPv6 group: A's $N broadcast pings reach B, C and D (InEchos +$N each); rx = the others' tx on every host" \
+ktap_result "IPv6 group: A's $N broadcast pings, sent once, reach B, C and D (InEchos +$N each); rx = the others' tx on every host" \
 	broadcast stt6 10.0.1.255
 
 down_leaves()
