@@ -40,6 +40,9 @@
 # afterwards, one kernel at a time.  CHECK_JOBS=1 runs everything one
 # kernel after the other.
 #
+# CHECK_QUIET_LOCK: a file that another job on this host (CI's SANITIZE=1
+# run) holds a flock on while it runs; the QUIET_TESTS wait for it.
+#
 # CHECK_TESTS names the tests to run (default: the runner's list);
 # CHECK_RUNNER overrides selftests/run.sh (for testing this script).
 
@@ -256,6 +259,10 @@ if [ "$JOBS" -gt 1 ] && [ "${#kvers[@]}" -gt 1 ]; then
 		wait
 	fi
 	if [ ${#quiet[@]} -gt 0 ]; then
+		if [ -n "${CHECK_QUIET_LOCK:-}" ]; then
+			say "waiting for $CHECK_QUIET_LOCK (another job on this host)"
+			flock "$CHECK_QUIET_LOCK" true
+		fi
 		say "one kernel at a time, alone on the host: ${quiet[*]}"
 		RUN_TESTS=("${quiet[@]}")
 		LOG_TAG=-quiet
