@@ -23,7 +23,9 @@
 #     nothing; up again: it rejoins;
 #   - changelink to another group moves the membership;
 #   - a multicast remote without dev, and "dev none" on a multicast
-#     device, are refused with an extack message.
+#     device, are refused with an extack message;
+#   - every STT packet to a group arrives with TTL (hop limit) 1, the
+#     default for a multicast remote (tc flower counters on B's ul).
 
 source "$(dirname "$0")/lib.sh"
 
@@ -37,10 +39,13 @@ stt_require ping timeout
 [ "$STT_KIND" = stt ] || ktap_skip_all "STT_KIND=$STT_KIND: this test is for stt only"
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
-modprobe -q bridge 2>/dev/null
-[ -d /sys/module/bridge ] || ktap_skip_all "no bridge module"
+for m in bridge sch_ingress cls_flower act_gact; do
+	modprobe -q "$m" 2>/dev/null
+	[ -d "/sys/module/$m" ] || ktap_skip_all "no $m module"
+done
+stt_require tc jq
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 13
+ktap_plan 14
 
 topo()
 {
@@ -79,7 +84,17 @@ topo()
 	stt_wait_for 10 nsx "$NS_A" ping -c 1 -W 1 192.0.2.4 >/dev/null ||
 		{ ktap_info "underlay ping A -> D fails"; return 1; }
 	stt_try ip netns exec "$NS_A" tc qdisc add dev stt0 root pfifo &&
-		stt_try ip netns exec "$NS_A" tc qdisc add dev stt6 root pfifo
+		stt_try ip netns exec "$NS_A" tc qdisc add dev stt6 root pfifo ||
+		return 1
+	# B counts the STT packets to each group on ul, and those with TTL
+	# (hop limit) 1: the first filter continues to the second.
+	stt_try ip netns exec "$NS_B" tc -batch - <<-EOF
+		qdisc add dev ul clsact
+		filter add dev ul ingress pref 1 protocol ip flower dst_ip $GROUP4 ip_proto tcp ip_ttl 1 action continue
+		filter add dev ul ingress pref 2 protocol ip flower dst_ip $GROUP4 ip_proto tcp action pass
+		filter add dev ul ingress pref 3 protocol ipv6 flower dst_ip $GROUP6 ip_proto tcp ip_ttl 1 action continue
+		filter add dev ul ingress pref 4 protocol ipv6 flower dst_ip $GROUP6 ip_proto tcp action pass
+	EOF
 }
 
 if topo; then
@@ -259,6 +274,23 @@ ktap_result "IPv6 multicast remote without dev: refused with extack (create)" \
 ktap_result "dev none on a multicast device: refused with extack, still joined" \
 	eval 'refused "dev none" ip -n "$NS_B" link set stt0 type stt dev none &&
 	member "$NS_B" "$GROUP4"'
+
+# tc_packets PREF: packets B's ul ingress filter PREF matched.
+tc_packets()
+{
+	nsx "$NS_B" tc -s -j filter show dev ul ingress pref "$1" |
+		jq '[.[] | .options.actions[0].stats.packets // empty] | add // 0'
+}
+ttl_one()
+{
+	local t4 a4 t6 a6
+
+	t4=$(tc_packets 1) a4=$(tc_packets 2) t6=$(tc_packets 3) a6=$(tc_packets 4)
+	ktap_info "B's ul: to $GROUP4 $a4 STT packets, $t4 with TTL 1;" \
+		"to $GROUP6 $a6, $t6 with hop limit 1"
+	[ "$a4" -gt 0 ] && [ "$a6" -gt 0 ] && [ "$t4" = "$a4" ] && [ "$t6" = "$a6" ]
+}
+ktap_result "outer TTL / hop limit 1 by default to a group (every STT packet on B's ul)" ttl_one
 
 deleted_leaves()
 {
