@@ -684,48 +684,74 @@ static unsigned int stt_nf_segment(struct sk_buff *skb, struct net *net,
  * dst_mtu()).  The inner MTU does not change: that is STT's point.  The
  * ICMP message then goes on to the stack (NF_ACCEPT) either way.
  */
+/*
+ * An ICMP or ICMPv6 error at @icmpoff that quotes a TCP segment: the offset
+ * of the quoted TCP header, with its ports pulled; 0 for anything else.
+ */
+static unsigned int stt_icmp_quoted_tcp(struct sk_buff *skb,
+					unsigned int icmpoff, bool ipv6)
+{
+	unsigned int qoff = icmpoff + 8;	/* the quoted IP header */
+	const struct iphdr *q;
+	unsigned int l4off;
+
+	if (ipv6) {
+		const struct ipv6hdr *q6;
+
+		if (!pskb_may_pull(skb, qoff + sizeof(*q6) + 4))
+			return 0;
+		q6 = (const struct ipv6hdr *)(skb->data + qoff);
+		if (((const struct icmp6hdr *)(skb->data + icmpoff))->icmp6_type &
+		    ICMPV6_INFOMSG_MASK || q6->nexthdr != IPPROTO_TCP)
+			return 0;
+		return qoff + sizeof(*q6);
+	}
+	if (!pskb_may_pull(skb, qoff + sizeof(*q)))
+		return 0;
+	q = (const struct iphdr *)(skb->data + qoff);
+	if (!icmp_is_err(((const struct icmphdr *)(skb->data + icmpoff))->type) ||
+	    q->protocol != IPPROTO_TCP || q->ihl < 5)
+		return 0;
+	l4off = qoff + q->ihl * 4;
+	return pskb_may_pull(skb, l4off + 4) ? l4off : 0;
+}
+
 static void stt_icmp_pmtu(struct sk_buff *skb, struct net *net,
 			  unsigned int icmpoff, bool ipv6)
 {
 	unsigned int qoff = icmpoff + 8;	/* the quoted IP header */
+	unsigned int l4off = stt_icmp_quoted_tcp(skb, icmpoff, ipv6);
 	struct in6_addr local, remote;
 	struct stt_net *sn;
 	__be16 *ports;
 	u32 mtu;
 
+	if (!l4off)
+		return;
 	if (ipv6) {
 		const struct icmp6hdr *ih;
 		const struct ipv6hdr *q;
 
-		if (!pskb_may_pull(skb, qoff + sizeof(*q) + 4))
-			return;
 		ih = (const struct icmp6hdr *)(skb->data + icmpoff);
 		q = (const struct ipv6hdr *)(skb->data + qoff);
-		if (ih->icmp6_type != ICMPV6_PKT_TOOBIG || q->nexthdr != IPPROTO_TCP)
+		if (ih->icmp6_type != ICMPV6_PKT_TOOBIG)
 			return;
 		mtu = ntohl(ih->icmp6_mtu);
 		local = q->saddr;
 		remote = q->daddr;
-		ports = (__be16 *)(q + 1);
 	} else {
 		const struct icmphdr *ih;
 		const struct iphdr *q;
 
-		if (!pskb_may_pull(skb, qoff + sizeof(*q)))
-			return;
 		ih = (const struct icmphdr *)(skb->data + icmpoff);
 		q = (const struct iphdr *)(skb->data + qoff);
-		if (ih->type != ICMP_DEST_UNREACH || ih->code != ICMP_FRAG_NEEDED ||
-		    q->protocol != IPPROTO_TCP || q->ihl < 5 ||
-		    !pskb_may_pull(skb, qoff + q->ihl * 4 + 4))
+		if (ih->type != ICMP_DEST_UNREACH || ih->code != ICMP_FRAG_NEEDED)
 			return;
-		ih = (const struct icmphdr *)(skb->data + icmpoff);
-		q = (const struct iphdr *)(skb->data + qoff);
 		mtu = ntohs(ih->un.frag.mtu);
 		ipv6_addr_set_v4mapped(q->saddr, &local);
 		ipv6_addr_set_v4mapped(q->daddr, &remote);
-		ports = (__be16 *)((u8 *)q + q->ihl * 4);
 	}
+	ports = (__be16 *)(skb->data + l4off);
 	sn = stt_pernet(net);
 	if (!stt_port_in_use(sn, ports[1]) ||
 	    !stt_tunnel_known(sn, &local, &remote, ports[1]))
@@ -766,26 +792,36 @@ static unsigned int stt_nf_local_in(void *priv, struct sk_buff *skb,
 }
 
 /*
- * IPv6 runs LOCAL_IN before extension headers are processed: skip them to
- * find TCP or ICMPv6.  A fragment is left to the stack (see the top of this
- * file).
+ * IPv6 runs its hooks before extension headers are processed: skip them to
+ * find TCP or ICMPv6, and return its offset (<0 for anything else).  A
+ * fragment is left to the stack (see the top of this file).
  */
-static unsigned int stt_nf_local_in6(void *priv, struct sk_buff *skb,
-				     const struct nf_hook_state *state)
+static int stt_ipv6_l4(struct sk_buff *skb, u8 *nexthdr)
 {
-	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
 	__be16 frag_off = 0;
 	int thoff = sizeof(struct ipv6hdr);
 
-	if (nexthdr != IPPROTO_TCP && nexthdr != IPPROTO_ICMPV6) {
-		thoff = ipv6_skip_exthdr(skb, thoff, &nexthdr, &frag_off);
-		if (thoff < 0 || frag_off)
-			return NF_ACCEPT;
+	*nexthdr = ipv6_hdr(skb)->nexthdr;
+	if (*nexthdr != IPPROTO_TCP && *nexthdr != IPPROTO_ICMPV6) {
+		thoff = ipv6_skip_exthdr(skb, thoff, nexthdr, &frag_off);
+		if (thoff < 0 || frag_off ||
+		    (*nexthdr != IPPROTO_TCP && *nexthdr != IPPROTO_ICMPV6))
+			return -1;
 	}
+	return thoff;
+}
+
+static unsigned int stt_nf_local_in6(void *priv, struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	u8 nexthdr;
+	int thoff = stt_ipv6_l4(skb, &nexthdr);
+
+	if (thoff < 0)
+		return NF_ACCEPT;
 	if (nexthdr == IPPROTO_TCP)
 		return stt_nf_segment(skb, state->net, thoff, true);
-	if (nexthdr == IPPROTO_ICMPV6)
-		stt_icmp_pmtu(skb, state->net, thoff, true);
+	stt_icmp_pmtu(skb, state->net, thoff, true);
 	return NF_ACCEPT;
 }
 
@@ -803,56 +839,24 @@ static unsigned int stt_nf_local_in6(void *priv, struct sk_buff *skb,
  * lets STT in, and, in a prerouting chain before ours, filters it.
  * stt_xmit_frame() marks what we send untracked, for OUTPUT.
  */
-static bool stt_icmp_quotes_stt(struct sk_buff *skb, struct stt_net *sn,
-				unsigned int icmpoff, bool ipv6)
-{
-	unsigned int qoff = icmpoff + 8, l4off;
-
-	if (ipv6) {
-		const struct ipv6hdr *q;
-		const struct icmp6hdr *ih;
-
-		if (!pskb_may_pull(skb, qoff + sizeof(*q) + 4))
-			return false;
-		ih = (const struct icmp6hdr *)(skb->data + icmpoff);
-		q = (const struct ipv6hdr *)(skb->data + qoff);
-		if (ih->icmp6_type & ICMPV6_INFOMSG_MASK ||
-		    q->nexthdr != IPPROTO_TCP)
-			return false;
-		l4off = qoff + sizeof(*q);
-	} else {
-		const struct icmphdr *ih;
-		const struct iphdr *q;
-
-		if (!pskb_may_pull(skb, qoff + sizeof(*q)))
-			return false;
-		ih = (const struct icmphdr *)(skb->data + icmpoff);
-		q = (const struct iphdr *)(skb->data + qoff);
-		if (!icmp_is_err(ih->type) || q->protocol != IPPROTO_TCP ||
-		    q->ihl < 5)
-			return false;
-		l4off = qoff + q->ihl * 4;
-		if (!pskb_may_pull(skb, l4off + 4))
-			return false;
-	}
-	return stt_port_in_use(sn, ((const struct tcphdr *)(skb->data + l4off))->dest);
-}
-
 static unsigned int stt_nf_notrack(struct sk_buff *skb, struct net *net,
 				   unsigned int thoff, u8 proto, bool ipv6)
 {
-	struct stt_net *sn = stt_pernet(net);
-	bool ours;
+	unsigned int l4off = thoff;
 
 	if (skb_get_nfct(skb))
 		return NF_ACCEPT;
-	if (proto == IPPROTO_TCP)
-		ours = pskb_may_pull(skb, thoff + 2 * sizeof(__be16)) &&
-		       stt_port_in_use(sn, ((const struct tcphdr *)
-					    (skb->data + thoff))->dest);
-	else
-		ours = stt_icmp_quotes_stt(skb, sn, thoff, ipv6);
-	if (ours)
+	/* An ICMP error counts as ours by the TCP segment it quotes. */
+	if (proto == IPPROTO_TCP) {
+		if (!pskb_may_pull(skb, thoff + 2 * sizeof(__be16)))
+			return NF_ACCEPT;
+	} else {
+		l4off = stt_icmp_quoted_tcp(skb, thoff, ipv6);
+		if (!l4off)
+			return NF_ACCEPT;
+	}
+	if (stt_port_in_use(stt_pernet(net),
+			    ((const struct tcphdr *)(skb->data + l4off))->dest))
 		stt_skb_notrack(skb);
 	return NF_ACCEPT;
 }
@@ -872,16 +876,10 @@ static unsigned int stt_nf_pre_routing(void *priv, struct sk_buff *skb,
 static unsigned int stt_nf_pre_routing6(void *priv, struct sk_buff *skb,
 					const struct nf_hook_state *state)
 {
-	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
-	__be16 frag_off = 0;
-	int thoff = sizeof(struct ipv6hdr);
+	u8 nexthdr;
+	int thoff = stt_ipv6_l4(skb, &nexthdr);
 
-	if (nexthdr != IPPROTO_TCP && nexthdr != IPPROTO_ICMPV6) {
-		thoff = ipv6_skip_exthdr(skb, thoff, &nexthdr, &frag_off);
-		if (thoff < 0 || frag_off)
-			return NF_ACCEPT;
-	}
-	if (nexthdr != IPPROTO_TCP && nexthdr != IPPROTO_ICMPV6)
+	if (thoff < 0)
 		return NF_ACCEPT;
 	return stt_nf_notrack(skb, state->net, thoff, nexthdr, true);
 }
