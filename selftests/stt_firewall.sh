@@ -78,30 +78,28 @@ ruleset()
 	EOF
 }
 
+# end6 NS UL LOCAL REMOTE INNER: IPv6 on NS's underlay UL, and stt6 over it.
+end6()
+{
+	# "all" also sets "default" and every existing device.
+	nsx "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 || return 1
+	stt_try ip -n "$1" -batch - <<-EOF
+		addr add $3/64 dev $2 nodad
+		link add stt6 type stt remote $4 local $3 key $STT_KEY
+		addr add $5/24 dev stt6
+		link set stt6 up
+	EOF
+}
+
 topo()
 {
 	stt_topo_setup || return 1
 	setup_ns NS_C || return 1
 	stt_try ip link add vc netns "$NS_B" type veth peer name vc netns "$NS_C" ||
 		return 1
-	local ns
-	for ns in "$NS_A" "$NS_B"; do
-		nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
-			net.ipv6.conf.default.disable_ipv6=0 \
-			net.ipv6.conf.veth_a.disable_ipv6=0 2>/dev/null
-		nsx "$ns" sysctl -qw net.ipv6.conf.veth_b.disable_ipv6=0 2>/dev/null
-	done
-	stt_try ip -n "$NS_A" -batch - <<-EOF || return 1
-		addr add $UL6_A/64 dev $UL_A nodad
-		link add stt6 type stt remote $UL6_B local $UL6_A key $STT_KEY
-		addr add $IN6_IP_A/24 dev stt6
-		link set stt6 up
-	EOF
+	end6 "$NS_A" "$UL_A" "$UL6_A" "$UL6_B" "$IN6_IP_A" || return 1
+	end6 "$NS_B" "$UL_B" "$UL6_B" "$UL6_A" "$IN6_IP_B" || return 1
 	stt_try ip -n "$NS_B" -batch - <<-EOF || return 1
-		addr add $UL6_B/64 dev $UL_B nodad
-		link add stt6 type stt remote $UL6_A local $UL6_B key $STT_KEY
-		addr add $IN6_IP_B/24 dev stt6
-		link set stt6 up
 		addr add $B_C_IP/24 dev vc
 		link set vc up
 		link add stt1 type stt remote $C_IP local $B_C_IP key $STT_KEY
