@@ -101,6 +101,7 @@ if [ "${#kvers[@]}" = 0 ]; then
 fi
 
 mkdir -p build/check
+touch build/check/.started
 if [ "$SANITIZE" = 1 ]; then
 	say "mode: SANITIZE=1 (slub_debug=FZPU; kfence.sample_interval=1 where the kernel has KFENCE)"
 else
@@ -217,6 +218,20 @@ one_kernel()
 	summary_add "$(printf '%-28s pass=%d fail=%d skip=%d%s (%d s)%s' "$kver$LOG_TAG" "$p" "$f" "$s" "$note" "$dt" "$mode_note")"
 }
 
+# failure_digest LOG: each failed test of a run.sh log, with the "not ok"
+# points it printed and the two lines after each (their diagnostics), at
+# most 40 lines a log.
+failure_digest()
+{
+	awk -v name="$(basename "$1" .log)" '
+		/^# (# )?not ok / { buf = buf "      " $0 "\n"; after = 2; next }
+		after > 0 && /^# / { buf = buf "      " $0 "\n"; after--; next }
+		/^ok [0-9]+ / { buf = ""; after = 0; next }
+		/^not ok [0-9]+ / { printf "  %s: %s\n%s", name, $0, buf; buf = ""; after = 0 }
+		/^(==== check-dkms: )?FAIL: / { printf "  %s: %s\n", name, $0 }
+	' "$1" | head -n 40
+}
+
 RESULTS=$(mktemp -d "${TMPDIR:-/tmp}/stt-check.XXXXXX") || exit 2
 trap 'rm -rf "$RESULTS"' EXIT
 # Tests that measure a throughput ratio and need the host to themselves:
@@ -316,5 +331,15 @@ say "summary ($((SECONDS - t_all)) s; logs in $REPO/build/check/; mode: $([ "$SA
 for line in "${summary[@]}"; do
 	printf '  %s\n' "$line"
 done
+# Which tests failed, and the failing points inside them, so that the tail
+# of a CI log says what broke without the per-kernel logs.
+if [ "$total_fail" != 0 ]; then
+	say "failures:"
+	for log in build/check/*.log; do
+		if [ -f "$log" ] && [ ! "$log" -ot build/check/.started ]; then
+			failure_digest "$log"
+		fi
+	done
+fi
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" = 0 ]
