@@ -8,6 +8,7 @@
  *           [ tos inherit ] [ srcport 49152 65535 ] [ ttl inherit ]
  *           [ df set|unset|inherit ] [ dscp-decap copy|ignore ]
  *           [ dev PHYS|none ]
+ *   ip link add stt0 type stt external [ dstport 7471 ] [ srcport ... ]
  *   ip link set stt0 type stt [ any option above ]
  *   ip -d link show stt0
  *   ip link help stt
@@ -60,7 +61,7 @@ struct stt_opts {
 static void stt_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: ... stt remote ADDR\n"
+		"Usage: ... stt { remote ADDR | external }\n"
 		"		[ local ADDR ]\n"
 		"		[ key KEY ]\n"
 		"		[ dstport PORT ]\n"
@@ -85,6 +86,8 @@ static void stt_usage(FILE *f)
 		"	dscp-decap copy: the outer DSCP replaces the inner one on\n"
 		"	    receive (RFC 2983 uniform model; default ignore)\n"
 		"	PHYS := underlay device to send on, or \"none\" (default)\n"
+		"	external: one device for any remote and key, taken from\n"
+		"	    each packet's metadata (lwtunnel, tc tunnel_key, eBPF)\n"
 		"\n"
 		"ip link set DEV type stt OPTIONS changes any of them on a live\n"
 		"device; what is not given keeps its value.\n",
@@ -337,9 +340,8 @@ static void stt_parse_srcport(struct stt_opts *o, char **argv)
 
 /*
  * Keywords, tried in this order against (possibly abbreviated) input.
- * Aliases share an attribute, so "key 1 id 2" is a duplicate.  A future
- * value-less flag (e.g. "external") would take no argument: add a "flag"
- * member and skip NEXT_ARG for it.
+ * Aliases share an attribute, so "key 1 id 2" is a duplicate.  A flag
+ * ("external") has no parser and no value.
  */
 static const struct stt_arg {
 	const char	*name;
@@ -360,6 +362,7 @@ static const struct stt_arg {
 	{ "df",		IFLA_STT_DF,		stt_parse_df,		1, 0 },
 	{ "dscp-decap",	IFLA_STT_DSCP_DECAP,	stt_parse_dscp_decap,	1, 0 },
 	{ "dev",	IFLA_STT_LINK,		stt_parse_dev,		1, 0 },
+	{ "external",	IFLA_STT_COLLECT_METADATA, NULL,		0, 0 },
 };
 
 static const struct stt_arg *stt_find_arg(const char *word)
@@ -415,6 +418,8 @@ static int stt_put_attr(struct nlmsghdr *n, const struct stt_opts *o,
 		return addattr8(n, IP_PLUGIN_MAXLEN, attr, o->dscp_decap);
 	case IFLA_STT_LINK:
 		return addattr32(n, IP_PLUGIN_MAXLEN, attr, o->link);
+	case IFLA_STT_COLLECT_METADATA:
+		return addattr_l(n, IP_PLUGIN_MAXLEN, attr, NULL, 0);
 	}
 	return 0;
 }
@@ -443,6 +448,13 @@ static int stt_parse_opt(struct link_util *lu, int argc, char **argv,
 			return -1;
 		}
 
+		if (!a->parse) {		/* a flag */
+			if (o.given & STT_BIT(a->attr))
+				duparg(a->name, a->name);
+			o.given |= STT_BIT(a->attr);
+			continue;
+		}
+
 		/* The keyword takes a value: the next word(s). */
 		if (argc <= a->nargs)
 			incomplete_command();
@@ -461,8 +473,9 @@ static int stt_parse_opt(struct link_util *lu, int argc, char **argv,
 	 * defaults on create and keeps current values on change.
 	 */
 	if (create && !(o.given & (STT_BIT(IFLA_STT_REMOTE) |
-				   STT_BIT(IFLA_STT_REMOTE6)))) {
-		fprintf(stderr, "stt: remote endpoint not specified (remote ADDR)\n");
+				   STT_BIT(IFLA_STT_REMOTE6) |
+				   STT_BIT(IFLA_STT_COLLECT_METADATA)))) {
+		fprintf(stderr, "stt: remote endpoint not specified (remote ADDR or external)\n");
 		return -1;
 	}
 
@@ -657,6 +670,12 @@ static void stt_print_link(const void *data)
 		print_uint(PRINT_FP, NULL, "dev if%u ", link);
 }
 
+static void stt_print_external(const void *data)
+{
+	(void)data;
+	print_bool(PRINT_ANY, "external", "external ", true);
+}
+
 static void stt_print_ttl_inherit(const void *data)
 {
 	print_bool(PRINT_JSON, "ttl_inherit", NULL, *(const __u8 *)data);
@@ -668,6 +687,7 @@ static const struct stt_printer {
 	size_t	len;		/* minimum payload */
 	void	(*print)(const void *data);
 } stt_printers[] = {
+	{ IFLA_STT_COLLECT_METADATA, 0,		stt_print_external },
 	{ IFLA_STT_REMOTE,	sizeof(__be32),	stt_print_remote },
 	{ IFLA_STT_LOCAL,	sizeof(__be32),	stt_print_local },
 	{ IFLA_STT_REMOTE6,	sizeof(struct in6_addr), stt_print_remote6 },

@@ -28,6 +28,7 @@ enum {
 	IFLA_STT_DF,		/* u8: enum ifla_stt_df, IPv4 underlay only */
 	IFLA_STT_DSCP_DECAP,	/* u8: 1 = copy the outer DSCP inward */
 	IFLA_STT_LINK,		/* u32: underlay ifindex to send on, 0 = any */
+	IFLA_STT_COLLECT_METADATA, /* flag: "external", endpoints per packet */
 	__IFLA_STT_MAX
 };
 

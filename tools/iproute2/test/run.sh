@@ -54,12 +54,12 @@ expect_err() {
 }
 
 # --- help ------------------------------------------------------------
-if $IP link help stt 2>&1 | grep -q '^Usage: \.\.\. stt remote ADDR'; then
+if $IP link help stt 2>&1 | grep -q '^Usage: \.\.\. stt { remote ADDR | external }'; then
 	ok
 else
 	fail "ip link help stt"
 fi
-if env -u IP_LIB_DIR $IP link help stt 2>&1 | grep -q 'stt remote'; then
+if env -u IP_LIB_DIR $IP link help stt 2>&1 | grep -q 'Usage: \.\.\. stt '; then
 	fail "plugin found without IP_LIB_DIR (stale install?)"
 else
 	ok
@@ -91,6 +91,9 @@ expect_tx "remote 192.0.2.2 srcport 50000 50003" \
 	"tx: 1:c0000202 10:c350c353"
 expect_tx "srcport 1 65535 remote 192.0.2.2" \
 	"tx: 1:c0000202 10:0001ffff"
+# 15: external, a flag (no payload).
+expect_tx "external" "tx: 15:"
+expect_tx "ext dstport 7472 srcport 50000 50003" "tx: 4:1d30 10:c350c353 15:"
 
 # --- parse_opt: rejected -------------------------------------------------
 expect_err "remote bogus"			'argument "bogus" is wrong: invalid remote'
@@ -114,7 +117,9 @@ expect_err "remote 192.0.2.2 key 1 id 2"	'duplicate "id"'
 expect_err "remote 192.0.2.2 dstport"	'Command line is not complete'
 expect_err "key 5"				'remote endpoint not specified'
 expect_err "remote 192.0.2.2 frobnicate"	'unknown option "frobnicate"'
-expect_err "help"				'Usage: ... stt remote ADDR'
+expect_err "help"				'Usage: ... stt { remote ADDR | external }'
+expect_err "external external"		'duplicate "external"'
+expect_err "dstport 7472"			'remote endpoint not specified (remote ADDR or external)'
 expect_err "remote 192.0.2.2 srcport 0 10"	'argument "0" is wrong: invalid srcport'
 expect_err "remote 192.0.2.2 srcport 10 5"	'argument "5" is wrong: invalid srcport'
 expect_err "remote 192.0.2.2 srcport 10 65536" 'invalid srcport'
@@ -157,6 +162,9 @@ if $IP -n "$NS" link add vx0 type vxlan id 5 dstport 4789 \
 	expect_show "1:c0000202 5:00 11:00" \
 		"remote 192.0.2.2 ttl auto" \
 		'{"remote":"192.0.2.2","ttl":0,"ttl_inherit":false}'
+	expect_show "15: 4:1d2f 5:00 6:00" \
+		"external dstport 7471 ttl auto tos 0x0" \
+		'{"external":true,"dstport":7471,"ttl":0,"tos":"0x0"}'
 	# Short (malformed) attributes are skipped, not read past.
 	expect_show "1:c00002 2:c0000201 3:88776655 4:1d 5: 6: 10:c350 11:" \
 		"local 192.0.2.1" \
