@@ -78,11 +78,34 @@ static struct hlist_head *stt_dev_bucket(struct stt_net *sn, u64 key,
 	return &sn->dev_hash[hash_64(key ^ (__force u16)port, STT_HASH_BITS)];
 }
 
+static struct stt_port *stt_port_find(struct stt_net *sn, __be16 port)
+{
+	struct stt_port *p;
+
+	hlist_for_each_entry_rcu(p, &sn->ports, node, lockdep_rtnl_is_held())
+		if (p->port == port)
+			return p;
+	return NULL;
+}
+
+/* The external device of a port, if it has one and it is up. */
+static struct stt_dev *stt_port_external(struct stt_net *sn, __be16 port)
+{
+	struct stt_port *p = stt_port_find(sn, port);
+	struct stt_dev *stt;
+
+	if (!p)
+		return NULL;
+	stt = rcu_dereference(p->external);
+	return stt && (stt->dev->flags & IFF_UP) ? stt : NULL;
+}
+
 /*
  * The device for a frame: (remote, key, port) must match; a device bound
  * to the frame's destination address wins over one with a wildcard local.
  * A multicast device takes the frames sent to its group (the destination)
- * with its key and port, from any source.
+ * with its key and port, from any source.  What no classic device takes
+ * goes to the port's external device, if there is one.
  */
 struct stt_dev *stt_lookup_dev(struct stt_net *sn, const struct in6_addr *saddr,
 			       const struct in6_addr *daddr, __be16 dport,
@@ -110,7 +133,7 @@ struct stt_dev *stt_lookup_dev(struct stt_net *sn, const struct in6_addr *saddr,
 		if (ipv6_addr_any(&cfg->local))
 			wildcard = stt;
 	}
-	return wildcard;
+	return wildcard ?: stt_port_external(sn, dport);
 }
 
 /*
@@ -123,6 +146,9 @@ bool stt_tunnel_known(struct stt_net *sn, const struct in6_addr *local,
 	struct stt_dev *stt;
 	int i;
 
+	/* An external device may send anywhere. */
+	if (stt_port_external(sn, dport))
+		return true;
 	for (i = 0; i < ARRAY_SIZE(sn->dev_hash); i++) {
 		hlist_for_each_entry_rcu(stt, &sn->dev_hash[i], hlist) {
 			const struct stt_config *cfg = rcu_dereference(stt->cfg);
@@ -139,12 +165,7 @@ bool stt_tunnel_known(struct stt_net *sn, const struct in6_addr *local,
 
 bool stt_port_in_use(struct stt_net *sn, __be16 port)
 {
-	struct stt_port *p;
-
-	hlist_for_each_entry_rcu(p, &sn->ports, node)
-		if (p->port == port)
-			return true;
-	return false;
+	return stt_port_find(sn, port);
 }
 
 /* ---- Configuration (RTNL writes, RCU reads) ---- */
@@ -184,23 +205,21 @@ static struct stt_config *stt_cfg_rtnl(const struct stt_dev *stt)
 
 /* ---- Per-netns bookkeeping (RTNL) ---- */
 
-static int stt_port_get(struct stt_net *sn, __be16 port)
+static struct stt_port *stt_port_get(struct stt_net *sn, __be16 port)
 {
-	struct stt_port *p;
+	struct stt_port *p = stt_port_find(sn, port);
 
-	hlist_for_each_entry(p, &sn->ports, node) {
-		if (p->port == port) {
-			p->refs++;
-			return 0;
-		}
+	if (p) {
+		p->refs++;
+		return p;
 	}
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
-		return -ENOMEM;
+		return NULL;
 	p->port = port;
 	p->refs = 1;
 	hlist_add_head_rcu(&p->node, &sn->ports);
-	return 0;
+	return p;
 }
 
 static void stt_port_put(struct stt_net *sn, __be16 port)
@@ -223,6 +242,7 @@ static int stt_net_link(struct stt_dev *stt)
 {
 	struct stt_net *sn = stt_pernet(stt->net);
 	const struct stt_config *cfg = stt_cfg_rtnl(stt);
+	struct stt_port *port;
 	int err;
 
 	if (!sn->nr_devs) {
@@ -230,25 +250,35 @@ static int stt_net_link(struct stt_dev *stt)
 		if (err)
 			return err;
 	}
-	err = stt_port_get(sn, cfg->dport);
-	if (err) {
+	port = stt_port_get(sn, cfg->dport);
+	if (!port) {
 		if (!sn->nr_devs)
 			stt_rx_hook_unregister(stt->net);
-		return err;
+		return -ENOMEM;
 	}
 	sn->nr_devs++;
 	list_add(&stt->next, &sn->dev_list);
-	hlist_add_head_rcu(&stt->hlist, stt_dev_bucket(sn, cfg->key, cfg->dport));
+	/* newlink checked that the port has no external device yet. */
+	if (cfg->collect_md)
+		rcu_assign_pointer(port->external, stt);
+	else
+		hlist_add_head_rcu(&stt->hlist,
+				   stt_dev_bucket(sn, cfg->key, cfg->dport));
 	return 0;
 }
 
 static void stt_net_unlink(struct stt_dev *stt)
 {
 	struct stt_net *sn = stt_pernet(stt->net);
+	const struct stt_config *cfg = stt_cfg_rtnl(stt);
 
-	hlist_del_rcu(&stt->hlist);
+	/* Readers are done with it after the grace period of unregister. */
+	if (cfg->collect_md)
+		RCU_INIT_POINTER(stt_port_find(sn, cfg->dport)->external, NULL);
+	else
+		hlist_del_rcu(&stt->hlist);
 	list_del(&stt->next);
-	stt_port_put(sn, stt_cfg_rtnl(stt)->dport);
+	stt_port_put(sn, cfg->dport);
 	if (!--sn->nr_devs)
 		stt_rx_hook_unregister(stt->net);
 }
@@ -392,7 +422,10 @@ static void stt_get_drvinfo(struct net_device *dev,
 	strscpy(info->version, STT_DRV_VERSION, sizeof(info->version));
 	rcu_read_lock();
 	cfg = rcu_dereference_rtnl(stt->cfg);
-	if (cfg && stt_cfg_ipv6(cfg))
+	if (cfg && cfg->collect_md)
+		snprintf(info->bus_info, sizeof(info->bus_info), "stt:external:%u",
+			 ntohs(cfg->dport));
+	else if (cfg && stt_cfg_ipv6(cfg))
 		snprintf(info->bus_info, sizeof(info->bus_info), "stt:[%pI6c]:%u",
 			 &cfg->remote, ntohs(cfg->dport));
 	else if (cfg)
@@ -501,6 +534,7 @@ static const struct nla_policy stt_policy[IFLA_STT_MAX + 1] = {
 	[IFLA_STT_DF]		= NLA_POLICY_MAX(NLA_U8, STT_DF_MAX),
 	[IFLA_STT_DSCP_DECAP]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[IFLA_STT_LINK]		= { .type = NLA_U32 },
+	[IFLA_STT_COLLECT_METADATA] = { .type = NLA_FLAG },
 };
 
 static bool stt_addr_unicast(__be32 addr)
@@ -695,6 +729,38 @@ static int stt_cfg_check_family(struct nlattr *data[],
 
 #define STT_MSG_DUPLICATE \
 	"An STT device with this local, remote, key and dstport already exists"
+#define STT_MSG_EXTERNAL_TAKEN \
+	"An external STT device already uses this dstport"
+
+/*
+ * An external device takes the endpoints and the key of each frame from
+ * its metadata: configuring them too is an error, not something to ignore.
+ */
+static int stt_check_external(struct nlattr *data[],
+			      struct netlink_ext_ack *extack)
+{
+	static const int per_packet[] = {
+		IFLA_STT_REMOTE, IFLA_STT_REMOTE6, IFLA_STT_LOCAL,
+		IFLA_STT_LOCAL6, IFLA_STT_KEY,
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(per_packet); i++) {
+		if (data[per_packet[i]]) {
+			NL_SET_ERR_MSG_ATTR(extack, data[per_packet[i]],
+					    "An external STT device takes remote, local and key from each packet's metadata");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static bool stt_port_has_external(struct stt_net *sn, __be16 port)
+{
+	struct stt_port *p = stt_port_find(sn, port);
+
+	return p && rtnl_dereference(p->external);
+}
 
 /* Would another device of @sn than @self receive @cfg's frames? */
 static bool stt_cfg_taken(struct stt_net *sn, const struct stt_config *cfg,
@@ -718,11 +784,16 @@ static int stt_newlink(struct net *net, struct net_device *dev,
 		       struct netlink_ext_ack *extack)
 {
 	struct stt_dev *stt = netdev_priv(dev);
+	struct stt_net *sn = stt_pernet(net);
 	struct stt_config *cfg;
 	int err;
 
-	if (!data || (!data[IFLA_STT_REMOTE] && !data[IFLA_STT_REMOTE6])) {
-		NL_SET_ERR_MSG(extack, "STT remote address is required");
+	if (data && data[IFLA_STT_COLLECT_METADATA]) {
+		err = stt_check_external(data, extack);
+		if (err)
+			return err;
+	} else if (!data || (!data[IFLA_STT_REMOTE] && !data[IFLA_STT_REMOTE6])) {
+		NL_SET_ERR_MSG(extack, "STT remote address is required (or external)");
 		return -EINVAL;
 	}
 	cfg = stt_cfg_alloc();
@@ -732,6 +803,7 @@ static int stt_newlink(struct net *net, struct net_device *dev,
 	cfg->sport_min = STT_SRC_PORT_MIN;
 	cfg->sport_max = STT_SRC_PORT_MAX;
 	stt_nl2cfg(data, cfg);
+	cfg->collect_md = !!data[IFLA_STT_COLLECT_METADATA];
 	err = stt_cfg_check_family(data, cfg, extack) ?:
 	      stt_cfg_check_mcast(data, cfg, extack) ?:
 	      stt_cfg_check_link(net, data, cfg, extack);
@@ -739,10 +811,16 @@ static int stt_newlink(struct net *net, struct net_device *dev,
 		stt_cfg_free_rcu(&cfg->rcu);	/* never published */
 		return err;
 	}
-	if (stt_cfg_taken(stt_pernet(net), cfg, NULL)) {
+	if (cfg->collect_md && stt_port_has_external(sn, cfg->dport)) {
+		NL_SET_ERR_MSG(extack, STT_MSG_EXTERNAL_TAKEN);
+		err = -EBUSY;
+	} else if (stt_cfg_taken(sn, cfg, NULL)) {
 		NL_SET_ERR_MSG(extack, STT_MSG_DUPLICATE);
+		err = -EBUSY;
+	}
+	if (err) {
 		stt_cfg_free_rcu(&cfg->rcu);	/* never published */
-		return -EBUSY;
+		return err;
 	}
 
 	stt->dev = dev;
@@ -760,7 +838,8 @@ static int stt_newlink(struct net *net, struct net_device *dev,
 }
 
 /*
- * Every attribute may change; the new configuration replaces the old one
+ * Every attribute but external may change (an external device's endpoints,
+ * key and dstport may not either); the new configuration replaces the old one
  * in a single pointer swap, so a frame is always sent and received under
  * one consistent configuration, and the new one starts with an empty route
  * cache.  The receive lookup hashes (key, dstport): when either changes,
@@ -791,21 +870,28 @@ static int stt_changelink(struct net_device *dev, struct nlattr *tb[],
 		return -EPERM;
 	}
 
+	if (data[IFLA_STT_COLLECT_METADATA] && !old->collect_md) {
+		NL_SET_ERR_MSG_ATTR(extack, data[IFLA_STT_COLLECT_METADATA],
+				    "An STT device cannot become external: create an external one");
+		return -EOPNOTSUPP;
+	}
+	if (old->collect_md) {
+		err = stt_check_external(data, extack);
+		if (err)
+			return err;
+		if (data[IFLA_STT_PORT] &&
+		    nla_get_be16(data[IFLA_STT_PORT]) != old->dport) {
+			NL_SET_ERR_MSG_ATTR(extack, data[IFLA_STT_PORT],
+					    "The dstport of an external STT device cannot change");
+			return -EOPNOTSUPP;
+		}
+	}
+
 	cfg = stt_cfg_alloc();
 	if (!cfg)
 		return -ENOMEM;
-	cfg->remote = old->remote;
-	cfg->local = old->local;
-	cfg->key = old->key;
-	cfg->dport = old->dport;
-	cfg->ttl = old->ttl;
-	cfg->tos = old->tos;
-	cfg->sport_min = old->sport_min;
-	cfg->sport_max = old->sport_max;
-	cfg->ttl_inherit = old->ttl_inherit;
-	cfg->df = old->df;
-	cfg->dscp_decap = old->dscp_decap;
-	cfg->link = old->link;
+	/* Everything but the route cache and the rcu head. */
+	memcpy(cfg, old, offsetof(struct stt_config, dst_cache));
 	stt_nl2cfg(data, cfg);
 
 	err = stt_cfg_check_family(data, cfg, extack) ?:
@@ -826,10 +912,9 @@ static int stt_changelink(struct net_device *dev, struct nlattr *tb[],
 			goto free;
 		}
 	}
-	if (cfg->dport != old->dport) {
-		err = stt_port_get(sn, cfg->dport);
-		if (err)
-			goto leave;
+	if (cfg->dport != old->dport && !stt_port_get(sn, cfg->dport)) {
+		err = -ENOMEM;
+		goto leave;
 	}
 
 	rehash = cfg->key != old->key || cfg->dport != old->dport;
@@ -874,7 +959,8 @@ static size_t stt_get_size(const struct net_device *dev)
 	       nla_total_size(sizeof(u8)) +		/* TTL_INHERIT */
 	       nla_total_size(sizeof(u8)) +		/* DF */
 	       nla_total_size(sizeof(u8)) +		/* DSCP_DECAP */
-	       nla_total_size(sizeof(u32));		/* LINK */
+	       nla_total_size(sizeof(u32)) +		/* LINK */
+	       nla_total_size(0);			/* COLLECT_METADATA */
 }
 
 static int stt_fill_addrs(struct sk_buff *skb, const struct stt_config *cfg)
@@ -894,9 +980,15 @@ static int stt_fill_cfg(struct sk_buff *skb, const struct stt_config *cfg)
 		.high	= htons(cfg->sport_max),
 	};
 
-	if (stt_fill_addrs(skb, cfg) ||
-	    nla_put_u64_64bit(skb, IFLA_STT_KEY, cfg->key, IFLA_STT_PAD) ||
-	    nla_put_be16(skb, IFLA_STT_PORT, cfg->dport) ||
+	/* External: no endpoints or key of its own, as geneve's. */
+	if (cfg->collect_md) {
+		if (nla_put_flag(skb, IFLA_STT_COLLECT_METADATA))
+			return -EMSGSIZE;
+	} else if (stt_fill_addrs(skb, cfg) ||
+		   nla_put_u64_64bit(skb, IFLA_STT_KEY, cfg->key, IFLA_STT_PAD)) {
+		return -EMSGSIZE;
+	}
+	if (nla_put_be16(skb, IFLA_STT_PORT, cfg->dport) ||
 	    nla_put_u8(skb, IFLA_STT_TTL, cfg->ttl) ||
 	    nla_put_u8(skb, IFLA_STT_TOS, cfg->tos) ||
 	    nla_put(skb, IFLA_STT_PORT_RANGE, sizeof(range), &range) ||

@@ -26,6 +26,7 @@
 #include <linux/netfilter_ipv6.h>
 #include <linux/random.h>
 #include <net/dsfield.h>
+#include <net/dst_metadata.h>
 #include <net/inet_ecn.h>
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
@@ -478,6 +479,39 @@ static void stt_dscp_decap(struct sk_buff *skb, u8 outer)
 	}
 }
 
+/*
+ * External device: the frame's outer addresses, ports, TOS, TTL and key as
+ * a metadata dst, for tc flower enc_* matches, ip rule tun_id and eBPF's
+ * bpf_skb_get_tunnel_key().  skb->cb still holds them.
+ */
+static int stt_set_rx_md(struct sk_buff *skb, __be64 id)
+{
+	const struct stt_rx_cb *cb = STT_RX_CB(skb);
+	struct ip_tunnel_info *info;
+	struct metadata_dst *md;
+
+	md = metadata_dst_alloc(0, METADATA_IP_TUNNEL, GFP_ATOMIC);
+	if (!md)
+		return -ENOMEM;
+	info = &md->u.tun_info;
+	if (ipv6_addr_v4mapped(&cb->saddr)) {
+		info->key.u.ipv4.src = cb->saddr.s6_addr32[3];
+		info->key.u.ipv4.dst = cb->daddr.s6_addr32[3];
+	} else {
+		info->mode = IP_TUNNEL_INFO_IPV6;
+		info->key.u.ipv6.src = cb->saddr;
+		info->key.u.ipv6.dst = cb->daddr;
+	}
+	info->key.tun_id = id;
+	info->key.tos = cb->tos;
+	info->key.ttl = cb->ttl;
+	info->key.tp_src = cb->sport;
+	info->key.tp_dst = cb->dport;
+	stt_tun_set_key(&info->key);
+	skb_dst_set(skb, &md->dst);
+	return 0;
+}
+
 /* Hand a complete frame (skb->data at the STT frame header) to its device. */
 static void stt_deliver(struct stt_net *sn, struct sk_buff *skb,
 			bool fastpath)
@@ -530,6 +564,12 @@ static void stt_deliver(struct stt_net *sn, struct sk_buff *skb,
 		stt_dscp_decap(skb, outer_tos);
 	if (!net_eq(stt->net, dev_net(dev)))
 		skb_scrub_packet(skb, true);
+	if (cfg && cfg->collect_md && stt_set_rx_md(skb, sh.context_id)) {
+		DEV_STATS_INC(dev, rx_dropped);
+		stt_net_stat_add(sn, STT_NET_RX_NOMEM, nr_skbs);
+		kfree_skb(skb);
+		return;
+	}
 
 	stt_dev_stat_inc(stt, STT_DEV_RX_FRAMES);
 	stt_dev_stat_inc(stt, fastpath ? STT_DEV_RX_FASTPATH :
@@ -584,12 +624,14 @@ static void stt_rcv(struct stt_net *sn, const struct net *net,
 		cb.saddr = ip6h->saddr;
 		cb.daddr = ip6h->daddr;
 		cb.tos = ipv6_get_dsfield(ip6h);
+		cb.ttl = ip6h->hop_limit;
 	} else {
 		const struct iphdr *iph = ip_hdr(skb);
 
 		ipv6_addr_set_v4mapped(iph->saddr, &cb.saddr);
 		ipv6_addr_set_v4mapped(iph->daddr, &cb.daddr);
 		cb.tos = iph->tos;
+		cb.ttl = iph->ttl;
 	}
 	__skb_pull(skb, thoff);
 	skb_reset_transport_header(skb);

@@ -21,6 +21,7 @@
 #include <net/route.h>
 #include <net/tcp.h>
 #include <net/inet_ecn.h>
+#include <net/dst_metadata.h>
 #include <net/ip_tunnels.h>
 
 #include "stt.h"
@@ -245,7 +246,8 @@ static void stt_push_ip6_header(struct sk_buff *skb, struct dst_entry *dst,
 static void stt_xmit_frame(struct stt_dev *stt, struct stt_config *cfg,
 			   struct sk_buff *skb)
 {
-	bool use_cache = cfg->tos != STT_TOS_INHERIT && !skb->mark;
+	bool use_cache = cfg->tos != STT_TOS_INHERIT && !skb->mark &&
+			 !cfg->collect_md;
 	unsigned int inner_len, frame_len, mss, iphlen;
 	bool ipv6 = stt_cfg_ipv6(cfg);
 	struct net_device *dev = stt->dev;
@@ -359,15 +361,62 @@ drop:
 	kfree_skb(skb);
 }
 
+/*
+ * External mode: this skb's configuration, from the ip_tunnel_info that
+ * lwtunnel, tc tunnel_key or bpf_skb_set_tunnel_key() attached.  The
+ * device still gives the source port range, the underlay binding and the
+ * destination port when the metadata has none.  The outer source port is
+ * our flow hash, not the metadata's tp_src, as in vxlan and geneve.
+ */
+static int stt_cfg_from_info(struct stt_config *pkt,
+			     const struct stt_config *cfg,
+			     const struct sk_buff *skb)
+{
+	const struct ip_tunnel_info *info = skb_tunnel_info(skb);
+	const struct ip_tunnel_key *key;
+
+	if (!info || !(info->mode & IP_TUNNEL_INFO_TX))
+		return -EINVAL;
+	key = &info->key;
+	memset(pkt, 0, offsetof(struct stt_config, dst_cache));
+	if (ip_tunnel_info_af(info) == AF_INET6) {
+		pkt->remote = key->u.ipv6.dst;
+		pkt->local = key->u.ipv6.src;
+	} else {
+		stt_addr_set_v4(&pkt->remote, key->u.ipv4.dst);
+		stt_addr_set_v4(&pkt->local, key->u.ipv4.src);
+	}
+	if (ipv6_addr_any(&pkt->remote))
+		return -EINVAL;
+	pkt->key = be64_to_cpu(key->tun_id);
+	pkt->dport = key->tp_dst ?: cfg->dport;
+	pkt->tos = key->tos;		/* 1 is "inherit", as for vxlan */
+	pkt->ttl = key->ttl;		/* 0: the route's (1 for multicast) */
+	pkt->df = stt_tun_df(key) ? STT_DF_SET : STT_DF_UNSET;
+	pkt->sport_min = cfg->sport_min;
+	pkt->sport_max = cfg->sport_max;
+	pkt->link = cfg->link;
+	pkt->collect_md = 1;		/* no route cache for it */
+	return 0;
+}
+
 netdev_tx_t stt_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct stt_dev *stt = netdev_priv(dev);
 	struct sk_buff *segs, *next;
-	struct stt_config *cfg;
+	struct stt_config *cfg, pkt;
 
 	/* One configuration for every frame of this skb (changelink swaps it). */
 	rcu_read_lock();
 	cfg = rcu_dereference(stt->cfg);
+	if (cfg->collect_md) {
+		if (stt_cfg_from_info(&pkt, cfg, skb)) {
+			DEV_STATS_INC(dev, tx_dropped);
+			kfree_skb(skb);
+			goto out;
+		}
+		cfg = &pkt;
+	}
 	if (!skb_is_gso(skb) || stt_tso_can_carry(skb)) {
 		stt_xmit_frame(stt, cfg, skb);
 		goto out;

@@ -144,6 +144,8 @@ struct stt_config {
 	u8	df;		/* enum ifla_stt_df */
 	u8	dscp_decap;	/* copy the first segment's DSCP inward */
 	int	link;		/* underlay ifindex for the route, 0: any */
+	u8	collect_md;	/* external: endpoints and key per packet */
+	/* changelink copies everything above; keep these two last. */
 	struct dst_cache dst_cache;
 	struct rcu_head	rcu;
 };
@@ -200,6 +202,7 @@ struct stt_dev {
 struct stt_port {
 	struct hlist_node	node;
 	struct rcu_head		rcu;
+	struct stt_dev __rcu	*external;	/* the port's external device */
 	__be16			port;
 	unsigned int		refs;
 };
@@ -238,6 +241,7 @@ struct stt_rx_cb {
 	u16	offset;		/* SEQ & 0xffff */
 	u16	nr_skbs;	/* outer skbs in this (partial) frame */
 	u8	tos;		/* outer TOS; a frame's ECN is CE if any is */
+	u8	ttl;		/* outer TTL / hop limit of the first segment */
 };
 
 #define STT_RX_CB(skb)	((struct stt_rx_cb *)(skb)->cb)

@@ -11,6 +11,7 @@
 #include <linux/skbuff.h>
 #include <linux/timer.h>
 #include <net/net_namespace.h>
+#include <net/ip_tunnels.h>
 
 #ifdef STT_HAVE_NET_GSO_H	/* set by Kbuild */
 #include <net/gso.h>		/* 6.5+: skb_gso_segment() moved here */
@@ -44,6 +45,28 @@ stt_register_net_sysctl(struct net *net, const char *path,
 	return register_net_sysctl_sz(net, path, table, n);
 #else
 	return register_net_sysctl(net, path, table);	/* sentinel at [n] */
+#endif
+}
+
+/*
+ * 6.10 turned ip_tunnel_key.tun_flags from a __be16 of TUNNEL_* bits into
+ * a bitmap of IP_TUNNEL_*_BIT.
+ */
+static inline void stt_tun_set_key(struct ip_tunnel_key *key)
+{
+#ifdef IP_TUNNEL_DECLARE_FLAGS
+	__set_bit(IP_TUNNEL_KEY_BIT, key->tun_flags);
+#else
+	key->tun_flags |= TUNNEL_KEY;
+#endif
+}
+
+static inline bool stt_tun_df(const struct ip_tunnel_key *key)
+{
+#ifdef IP_TUNNEL_DECLARE_FLAGS
+	return test_bit(IP_TUNNEL_DONT_FRAGMENT_BIT, key->tun_flags);
+#else
+	return key->tun_flags & TUNNEL_DONT_FRAGMENT;
 #endif
 }
 

@@ -57,12 +57,12 @@ help_ok()
 	out=$(ip link help stt 2>&1)
 	ktap_info "ip link help stt:"
 	ktap_info "$out"
-	for opt in remote local key dstport ttl tos srcport df dscp-decap dev; do
+	for opt in remote local key dstport ttl tos srcport df dscp-decap dev external; do
 		grep -qw "$opt" <<<"$out" || { ktap_info "usage lacks '$opt'"; rc=1; }
 	done
 	return "$rc"
 }
-ktap_result "ip link help stt names remote, local, key, dstport, ttl, tos, srcport, df, dscp-decap, dev" help_ok
+ktap_result "ip link help stt names remote, local, key, dstport, ttl, tos, srcport, df, dscp-decap, dev, external" help_ok
 
 # json_check NS DEV EXPR: the jq EXPR over $l (the link) and $d (its
 # info_data) is true.

@@ -23,6 +23,8 @@ PACKAGES=(
 	bsdextrautils
 	# stt_firewall.sh: a stateful nftables ruleset, conntrack's table
 	nftables conntrack
+	# stt_external.sh: a tc eBPF program that sets the tunnel key
+	clang
 	# pictures: tools/flood-plot.py (matplotlib), make bench's charts (gnuplot)
 	python3-matplotlib gnuplot-nox
 	# make check-dkms: dkms builds stt.ko for each kernel on the host
