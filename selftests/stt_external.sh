@@ -25,7 +25,8 @@
 #   - TX from tc "tunnel_key set" and from bpf_skb_set_tunnel_key();
 #   - a frame with no metadata is dropped and counted (tx_dropped);
 #   - a classic device on the same port takes its exact (local, remote,
-#     key) from the external device, which gets them back when it goes.
+#     key) from the external device, which gets them back when it goes;
+#   - ip rule tun_id sees the received Context ID, all 64 bits of it.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -45,7 +46,7 @@ for m in cls_flower act_tunnel_key act_gact sch_ingress cls_bpf; do
 	modprobe -q "$m" 2>/dev/null
 done
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 11
+ktap_plan 12
 
 # peer N NS: host N's underlay, its classic stt0 and A's neighbour entry.
 peer()
@@ -299,6 +300,32 @@ coexist()
 	[ $((h1 - h0)) -ge "$COUNT" ]
 }
 ktap_result "a classic device's exact match wins over the external device on the same port" coexist
+
+# ---- ip rule tun_id --------------------------------------------------------
+
+# B and C route 10.9.9.9 through A; A forwards by "ip rule tun_id 42"
+# (table 100: prohibit) or else the main table (unreachable).  The rule
+# compares all 64 bits: C's 0x1_0000002A is not 42 here.
+tun_id_rule()
+{
+	local b c
+
+	nsx "$NS_A" sysctl -qw net.ipv4.ip_forward=1 >/dev/null || return 1
+	stt_try ip -n "$NS_A" -batch - <<-EOF || return 1
+		rule add pref 100 tun_id 42 lookup 100
+		route add prohibit 10.9.9.9/32 table 100
+		route add unreachable 10.9.9.9/32
+	EOF
+	stt_try ip -n "$NS_B" route add 10.9.9.9/32 via 10.0.0.1 dev stt0 &&
+		stt_try ip -n "$NS_C" route add 10.9.9.9/32 via 10.0.0.1 dev stt0 ||
+		return 1
+	b=$(nsx "$NS_B" ping -c 1 -W 2 10.9.9.9 2>&1 | grep -m1 '^From')
+	c=$(nsx "$NS_C" ping -c 1 -W 2 10.9.9.9 2>&1 | grep -m1 '^From')
+	ktap_info "B: $b; C: $c"
+	[[ $b == *"Packet filtered"* ]] && [[ $c == *"Destination Host Unreachable"* ]]
+}
+ktap_result "ip rule tun_id 42 routes B's frames by table 100; C's 0x1_0000002A not (64-bit match)" \
+	tun_id_rule
 
 check_dmesg
 ktap_finished
