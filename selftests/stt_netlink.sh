@@ -397,7 +397,7 @@ fi
 # Quick ping A -> B: 2 tries, 1 s each.
 ping_ab() { nsx "$NS_A" ping -q -c 2 -i 0.3 -W 1 "$IN_IP_B" >/dev/null 2>&1; }
 # Traffic flows (retry for a few seconds: ARP, the route cache).
-flows() { stt_wait_for 5 ping_ab; }
+flows() { stt_wait_for 15 ping_ab; }
 # Traffic does not flow.
 blocked() { ! ping_ab && ! ping_ab; }
 
