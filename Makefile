@@ -11,6 +11,7 @@
 #   make bench            STT vs plain/vxlan/geneve/gretap in a VM, on every
 #                         kernel with headers (KVER=... for one); writes
 #                         bench-results/KVER/ (tools/bench/bench.sh)
+#   make profile          plain vs stt flat profiles from the host (KVER=)
 #   make install          module into /lib/modules/$(uname -r)/updates (or
 #                         KVER's), depmod, plugin into iproute2's lib dir
 #   make uninstall        undo make install (KVER= too)
@@ -47,7 +48,7 @@ KVERS ?= $(shell printf '%s\n' $(INSTALLED_KVERS) | sort -V | \
 	   awk -F. '{ s[$$1 "." $$2] = $$0 } END { for (k in s) print s[k] }' | sort -V)
 
 .PHONY: all modules plugin tools check demo install install-plugin uninstall \
-	clean bench bench-smoke lint \
+	clean bench bench-smoke profile lint \
 	dkms-add dkms-remove check-dkms
 
 all: modules plugin tools
@@ -96,6 +97,11 @@ demo: plugin
 # BENCH_KINDS, BENCH_WORKLOADS shrink it (tools/bench/bench.sh).
 bench: plugin tools
 	@KVERS="$(or $(KVER),$(KVERS))" tools/bench/bench.sh
+
+# Where the time goes: plain vs stt, vCPUs sampled over QEMU's gdbstub
+# (perf's sampling does not work under TCG); PROF_PROFILE, PROF_SECS.
+profile: plugin
+	@tools/bench/profile.sh $(or $(KVER),6.12)
 
 # The benchmark's 30-second tripwire (STT >= 0.5x plain), in the VM.
 bench-smoke: plugin tools
