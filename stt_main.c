@@ -224,16 +224,11 @@ static struct stt_port *stt_port_get(struct stt_net *sn, __be16 port)
 
 static void stt_port_put(struct stt_net *sn, __be16 port)
 {
-	struct stt_port *p;
+	struct stt_port *p = stt_port_find(sn, port);
 
-	hlist_for_each_entry(p, &sn->ports, node) {
-		if (p->port != port)
-			continue;
-		if (!--p->refs) {
-			hlist_del_rcu(&p->node);
-			kfree_rcu(p, rcu);
-		}
-		return;
+	if (p && !--p->refs) {
+		hlist_del_rcu(&p->node);
+		kfree_rcu(p, rcu);
 	}
 }
 
