@@ -56,18 +56,8 @@ RR_PORT=5202
 #   and 1500 keeps the inner MSS equal to plain's 1460.
 declare -A INNER_MTU=([stt]=1500 [vxlan]=1450 [geneve]=1450 [gretap]=1462)
 
-# ethtool -K arguments per profile, on both underlay veths.  Every tunnel
-# segmentation offload is off in every profile: veth claims them all, which
-# would hand vxlan/geneve/gretap GSO skbs through whole and flatter them.
-TNL_OFF="tx-udp_tnl-segmentation off tx-udp_tnl-csum-segmentation off
-tx-gre-segmentation off tx-gre-csum-segmentation off tx-ipxip4-segmentation off
-tx-ipxip6-segmentation off tx-gso-partial off"
-declare -A PROFILE_ARGS=(
-	[nic-tso]="tso on gso on gro off sg on tx on $TNL_OFF"
-	[wire]="tso off gso on gro on sg on tx on $TNL_OFF"
-	[wire-nogro]="tso off gso on gro off sg on tx on $TNL_OFF"
-	[none]="tso off gso off gro off tx off sg off $TNL_OFF"
-)
+# ethtool -K arguments per profile (PROFILE_ARGS).
+source "$REPO/tools/bench/profiles.sh"
 # What must hold after ethtool -K (ethtool -k names).
 declare -A PROFILE_CHECK=(
 	[nic-tso]="tcp-segmentation-offload=on generic-receive-offload=off"

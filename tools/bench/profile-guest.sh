@@ -20,16 +20,9 @@ while getopts "k:" o; do
 done
 PROFILE=${PROF_PROFILE:-nic-tso}
 SECS=${PROF_SECS:-8}
-TNL_OFF="tx-udp_tnl-segmentation off tx-udp_tnl-csum-segmentation off
-tx-gre-segmentation off tx-gre-csum-segmentation off tx-ipxip4-segmentation off
-tx-ipxip6-segmentation off tx-gso-partial off"
-declare -A ARGS=(
-	[nic-tso]="tso on gso on gro off sg on tx on $TNL_OFF"
-	[wire]="tso off gso on gro on sg on tx on $TNL_OFF"
-	[wire-nogro]="tso off gso on gro off sg on tx on $TNL_OFF"
-	[none]="tso off gso off gro off tx off sg off $TNL_OFF"
-)
-[ -n "${ARGS[$PROFILE]:-}" ] || { echo "profile: unknown profile $PROFILE"; exit 2; }
+# shellcheck source=tools/bench/profiles.sh
+source "$(dirname "$0")/profiles.sh"
+[ -n "${PROFILE_ARGS[$PROFILE]:-}" ] || { echo "profile: unknown profile $PROFILE"; exit 2; }
 
 say() { echo "profile: $*"; }
 IP_LIB_DIR=${IP_LIB_DIR:-$(cd "$(dirname "$0")/../iproute2" && pwd)}
@@ -56,7 +49,7 @@ for end in "$A 1 2 veth_a" "$B 2 1 veth_b"; do
 		link set tun0 up
 	EOT
 	# shellcheck disable=SC2086 # the profile's words
-	ip netns exec "$ns" ethtool -K "$dev" ${ARGS[$PROFILE]} 2>/dev/null
+	ip netns exec "$ns" ethtool -K "$dev" ${PROFILE_ARGS[$PROFILE]} 2>/dev/null
 done
 ip netns exec "$A" ping -q -c 2 -W 2 10.0.0.2 >/dev/null || { say "no tunnel"; exit 1; }
 say "kernel $(uname -r), profile $PROFILE, $SECS s per kind"
