@@ -219,14 +219,24 @@ one_kernel()
 }
 
 # failure_digest LOG: each failed test of a run.sh log, with the "not ok"
-# points it printed and the two lines after each (their diagnostics), at
-# most 40 lines a log.
+# points it printed, each with the diagnostics around it (up to three
+# "# # " lines before it, since the last point, and two after), at most
+# 40 lines a log.
 failure_digest()
 {
 	awk -v name="$(basename "$1" .log)" '
-		/^# (# )?not ok / { buf = buf "      " $0 "\n"; after = 2; next }
-		after > 0 && /^# / { buf = buf "      " $0 "\n"; after--; next }
-		/^ok [0-9]+ / { buf = ""; after = 0; next }
+		function keep(line) { buf = buf "      " line "\n" }
+		/^# (# )?not ok / {
+			for (i = np > 3 ? np - 3 : 0; i < np; i++)
+				keep(pend[i])
+			keep($0); np = 0; after = 2; next
+		}
+		/^# (# )?ok / { np = 0; after = 0; next }
+		/^# # / {
+			if (after > 0) { keep($0); after--; next }
+			pend[np++] = $0; next
+		}
+		/^ok [0-9]+ / { buf = ""; np = 0; after = 0; next }
 		/^not ok [0-9]+ / { printf "  %s: %s\n%s", name, $0, buf; buf = ""; after = 0 }
 		/^(==== check-dkms: )?FAIL: / { printf "  %s: %s\n", name, $0 }
 	' "$1" | head -n 40
