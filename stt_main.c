@@ -403,6 +403,7 @@ static const struct net_device_ops stt_netdev_ops = {
 	.ndo_change_mtu		= stt_change_mtu,
 	.ndo_validate_addr	= eth_validate_addr,
 	.ndo_set_mac_address	= eth_mac_addr,
+	.ndo_fill_metadata_dst	= stt_fill_metadata_dst,
 };
 
 /* ---- ethtool ---- */

@@ -242,6 +242,25 @@ static void stt_push_ip6_header(struct sk_buff *skb, struct dst_entry *dst,
 	skb->protocol = htons(ETH_P_IPV6);
 }
 
+/* The outer TOS: configured or inherited, with the inner ECN (RFC 6040). */
+static u8 stt_outer_tos(const struct stt_config *cfg, struct sk_buff *skb)
+{
+	u8 tos;
+
+	if (cfg->tos == STT_TOS_INHERIT)
+		tos = ip_tunnel_get_dsfield(ip_hdr(skb), skb);
+	else
+		tos = cfg->tos;
+	/* Normal mode: the inner ECN field, CE sent as ECT(0). */
+	return ip_tunnel_ecn_encap(tos, ip_hdr(skb), skb);
+}
+
+/* RFC 6438: the flow label follows the flow, as the source port does. */
+static __be32 stt_flow_label(__be16 sport)
+{
+	return htonl(jhash_1word((__force u32)sport, 0)) & IPV6_FLOWLABEL_MASK;
+}
+
 /* Encapsulate and send one inner frame; consumes @skb. */
 static void stt_xmit_frame(struct stt_dev *stt, struct stt_config *cfg,
 			   struct sk_buff *skb)
@@ -264,18 +283,11 @@ static void stt_xmit_frame(struct stt_dev *stt, struct stt_config *cfg,
 	/* 0 for a non-IP inner frame: the configured TTL then applies. */
 	if (cfg->ttl_inherit)
 		ttl = ip_tunnel_get_ttl(ip_hdr(skb), skb);
-	if (cfg->tos == STT_TOS_INHERIT)
-		tos = ip_tunnel_get_dsfield(ip_hdr(skb), skb);
-	else
-		tos = cfg->tos;
-	/* RFC 6040 normal mode: the inner ECN field, CE sent as ECT(0). */
-	tos = ip_tunnel_ecn_encap(tos, ip_hdr(skb), skb);
+	tos = stt_outer_tos(cfg, skb);
 	df = stt_df(cfg, skb);
 
 	if (ipv6) {
-		/* RFC 6438: the flow label follows the flow, as the port does. */
-		label = htonl(jhash_1word((__force u32)sport, 0)) &
-			IPV6_FLOWLABEL_MASK;
+		label = stt_flow_label(sport);
 		dst = stt_route6(stt, cfg, skb, tos, sport, label, use_cache,
 				 &saddr);
 		iphlen = sizeof(struct ipv6hdr);
@@ -398,6 +410,52 @@ static int stt_cfg_from_info(struct stt_config *pkt,
 	pkt->link = cfg->link;
 	pkt->collect_md = 1;		/* no route cache for it */
 	return 0;
+}
+
+/*
+ * ndo_fill_metadata_dst: complete the skb's TX metadata with what an
+ * external device would send it with -- the underlay route's source
+ * address and the TCP ports -- without sending it.  Open vSwitch reports
+ * the result as the egress tunnel key of a userspace action.  The core has
+ * uncloned the metadata for us (dev_fill_metadata_dst()).
+ */
+int stt_fill_metadata_dst(struct net_device *dev, struct sk_buff *skb)
+{
+	struct ip_tunnel_info *info = skb_tunnel_info(skb);
+	struct stt_dev *stt = netdev_priv(dev);
+	struct stt_config pkt;
+	struct in6_addr saddr;
+	struct dst_entry *dst;
+	__be16 sport;
+	int err;
+	u8 tos;
+
+	rcu_read_lock();
+	err = stt_cfg_from_info(&pkt, rcu_dereference(stt->cfg), skb);
+	if (err)
+		goto out;
+	sport = stt_src_port(&pkt, skb);
+	tos = stt_outer_tos(&pkt, skb);
+	if (stt_cfg_ipv6(&pkt))
+		dst = stt_route6(stt, &pkt, skb, tos, sport,
+				 stt_flow_label(sport), false, &saddr);
+	else
+		dst = stt_route4(stt, &pkt, skb, tos, sport, false, &saddr);
+	if (IS_ERR(dst)) {
+		err = PTR_ERR(dst);
+		goto out;
+	}
+	dst_release(dst);
+
+	if (ip_tunnel_info_af(info) == AF_INET6)
+		info->key.u.ipv6.src = saddr;
+	else
+		info->key.u.ipv4.src = saddr.s6_addr32[3];
+	info->key.tp_src = sport;
+	info->key.tp_dst = pkt.dport;
+out:
+	rcu_read_unlock();
+	return err;
 }
 
 netdev_tx_t stt_xmit(struct sk_buff *skb, struct net_device *dev)

@@ -279,6 +279,7 @@ bool stt_tunnel_known(struct stt_net *sn, const struct in6_addr *local,
 
 /* stt_seg.c */
 netdev_tx_t stt_xmit(struct sk_buff *skb, struct net_device *dev);
+int stt_fill_metadata_dst(struct net_device *dev, struct sk_buff *skb);
 void stt_frame_id_init(void);
 
 /* stt_tso.c */

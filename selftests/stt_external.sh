@@ -26,7 +26,12 @@
 #   - a frame with no metadata is dropped and counted (tx_dropped);
 #   - a classic device on the same port takes its exact (local, remote,
 #     key) from the external device, which gets them back when it goes;
-#   - ip rule tun_id sees the received Context ID, all 64 bits of it.
+#   - ip rule tun_id sees the received Context ID, all 64 bits of it;
+#   - Open vSwitch (tools/stt-ovs.py as the datapath's client, stt0 a
+#     port): set(tunnel) + output sends, the userspace action's egress
+#     key (ndo_fill_metadata_dst) names the source address and the source
+#     port the frames really leave with, IPv4 and IPv6; a received frame
+#     comes up as a miss with its tunnel key.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -46,7 +51,7 @@ for m in cls_flower act_tunnel_key act_gact sch_ingress cls_bpf; do
 	modprobe -q "$m" 2>/dev/null
 done
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 12
+ktap_plan 15
 
 # peer N NS: host N's underlay, its classic stt0 and A's neighbour entry.
 peer()
@@ -326,6 +331,113 @@ tun_id_rule()
 }
 ktap_result "ip rule tun_id 42 routes B's frames by table 100; C's 0x1_0000002A not (64-bit match)" \
 	tun_id_rule
+
+# ---- Open vSwitch -----------------------------------------------------------
+
+# A's external stt0 as a port of a kernel datapath, driven over generic
+# netlink by tools/stt-ovs.py as ovs-vswitchd would drive it.  The
+# datapath goes (and stt0 back to the stack) when each run ends.
+ovs() { nsx "$NS_A" python3 "$STT_REPO/tools/stt-ovs.py" "$@"; }
+
+# ovs_egress ID DST COUNT WANT: COUNT frames through set(tunnel) +
+# userspace(egress_tun_port) + output; every egress key must be WANT, in
+# which "PORT" stands for one source port, left in OVS_PORT.
+ovs_egress()
+{
+	local out re line
+
+	OVS_PORT=""
+	if ! out=$(ovs egress stt0 "$1" "$2" "$3" 2>&1); then
+		ktap_info "stt-ovs egress: $out"
+		return 1
+	fi
+	re=${4//./\\.}
+	re="^egress ${re//PORT/([0-9]+)}$"
+	while read -r line; do
+		[[ $line =~ $re ]] || { ktap_info "stt-ovs: $line (want: $4)"; return 1; }
+		[ -z "$OVS_PORT" ] || [ "$OVS_PORT" = "${BASH_REMATCH[1]}" ] ||
+			{ ktap_info "source port $OVS_PORT, then ${BASH_REMATCH[1]}"; return 1; }
+		OVS_PORT=${BASH_REMATCH[1]}
+	done <<<"$out"
+	[ "$(wc -l <<<"$out")" = "$3" ] && [ "$OVS_PORT" -ge 49152 ]
+}
+
+# The first frame names the source port (the same frame hashes to the
+# same port); B's underlay then counts the next frames on exactly that
+# port, and B's stt0 receives them.
+ovs_fill4()
+{
+	local want="id=42 src=192.0.2.1 dst=192.0.2.2 tp_src=PORT tp_dst=7471 ttl=64"
+	local port p rx0 rx1 h
+
+	ovs_egress 42 192.0.2.2 1 "$want" || return 1
+	port=$OVS_PORT
+	stt_try tc -n "$NS_B" -batch - <<-EOF || return 1
+		qdisc add dev ul clsact
+		filter add dev ul ingress prio 1 protocol ip flower src_ip 192.0.2.1 ip_proto tcp src_port $port dst_port 7471 action pass
+	EOF
+	rx0=$(nsx "$NS_B" cat /sys/class/net/stt0/statistics/rx_packets)
+	ovs_egress 42 192.0.2.2 "$COUNT" "$want" || return 1
+	p=$OVS_PORT
+	rx1=$(nsx "$NS_B" cat /sys/class/net/stt0/statistics/rx_packets)
+	h=$(tc -n "$NS_B" -s -j filter show dev ul ingress prio 1 |
+		jq '[.[] | .options.actions[]?.stats.packets // empty] | add // 0')
+	ktap_info "egress key: id 42, src 192.0.2.1, tp_src $port then $p;" \
+		"B's ul: $h packets from port $port, B's stt0 rx $rx0 -> $rx1"
+	[ "$p" = "$port" ] && [ "$h" = "$COUNT" ] && [ $((rx1 - rx0)) = "$COUNT" ]
+}
+
+ovs_fill6()
+{
+	local want="id=43 src=2001:db8:d::1 dst=2001:db8:d::4 tp_src=PORT tp_dst=7471 ttl=64"
+	local rx0 rx1
+
+	rx0=$(nsx "$NS_D" cat /sys/class/net/stt0/statistics/rx_packets)
+	ovs_egress 43 2001:db8:d::4 "$COUNT" "$want" || return 1
+	rx1=$(nsx "$NS_D" cat /sys/class/net/stt0/statistics/rx_packets)
+	ktap_info "egress key: id 43, src 2001:db8:d::1, tp_src $OVS_PORT;" \
+		"D's stt0 rx $rx0 -> $rx1"
+	[ $((rx1 - rx0)) = "$COUNT" ]
+}
+
+# A frame B sends to A's datapath port: a miss upcall whose flow key has
+# the tunnel metadata stt0 attached.
+ovs_miss()
+{
+	local out=$TMP/ovs-listen pid line
+
+	ovs listen stt0 30 >"$out" 2>&1 &
+	pid=$!
+	if ! stt_wait_for 20 grep -q '^ready$' "$out"; then
+		wait "$pid"
+		ktap_info "stt-ovs listen: $(cat "$out")"
+		return 1
+	fi
+	nsx "$NS_B" ping -q -c 1 -W 1 10.0.0.1 >/dev/null 2>&1
+	wait "$pid"
+	line=$(grep -v '^ready$' "$out")
+	ktap_info "stt-ovs: $line"
+	[[ $line =~ ^miss\ id=42\ src=192\.0\.2\.2\ dst=192\.0\.2\.1\ tp_src=[0-9]+\ tp_dst=7471\ ttl=64$ ]]
+}
+
+modprobe -q openvswitch 2>/dev/null
+if [ ! -d /sys/module/openvswitch ]; then
+	ovs_skip="no openvswitch module"
+elif ! stt_have python3; then
+	ovs_skip="python3 missing"
+fi
+if [ -z "${ovs_skip:-}" ]; then
+	ktap_result "Open vSwitch: set(tunnel(id 42, dst B)) + userspace(egress_tun_port) + output: ndo_fill_metadata_dst reports src 192.0.2.1 and the source port the frames leave with" \
+		ovs_fill4
+	ktap_result "Open vSwitch: over the IPv6 underlay (id 43, dst D) the egress key names src 2001:db8:d::1; D receives" \
+		ovs_fill6
+	ktap_result "Open vSwitch: B's frame reaches the datapath as a miss with tunnel key id 42, src B, dst A, tp_dst 7471" \
+		ovs_miss
+else
+	for t in "ndo_fill_metadata_dst, IPv4" "ndo_fill_metadata_dst, IPv6" "RX miss upcall"; do
+		ktap_skip "Open vSwitch: $t" "$ovs_skip"
+	done
+fi
 
 check_dmesg
 ktap_finished
