@@ -63,6 +63,7 @@ static const char * const stt_net_stat_names[STT_NET_STATS_NUM] = {
 	[STT_NET_REASM_MEM_DROPS]	= "reasm_mem_drops",
 	[STT_NET_REASM_DROPPED_SEGS]	= "reasm_dropped_segs",
 	[STT_NET_ICMP_PMTU]		= "icmp_pmtu_updates",
+	[STT_NET_RX_ROUTE_REUSED]	= "rx_route_reused",
 };
 
 struct stt_net *stt_pernet(const struct net *net)
@@ -78,7 +79,8 @@ static struct hlist_head *stt_dev_bucket(struct stt_net *sn, u64 key,
 	return &sn->dev_hash[hash_64(key ^ (__force u16)port, STT_HASH_BITS)];
 }
 
-static struct stt_port *stt_port_find(struct stt_net *sn, __be16 port)
+/* The port entry of @port in @sn: under RCU or RTNL. */
+struct stt_port *stt_port_find(struct stt_net *sn, __be16 port)
 {
 	struct stt_port *p;
 
@@ -216,10 +218,31 @@ static struct stt_port *stt_port_get(struct stt_net *sn, __be16 port)
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return NULL;
+	p->rx_route = alloc_percpu(struct stt_rx_route);
+	if (!p->rx_route) {
+		kfree(p);
+		return NULL;
+	}
 	p->port = port;
 	p->refs = 1;
 	hlist_add_head_rcu(&p->node, &sn->ports);
 	return p;
+}
+
+/*
+ * After a grace period no CPU's input path can still be looking at the
+ * port (it is found under RCU), so no slot can change under us: drop the
+ * routes they hold.
+ */
+static void stt_port_free_rcu(struct rcu_head *head)
+{
+	struct stt_port *p = container_of(head, struct stt_port, rcu);
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		dst_release(per_cpu_ptr(p->rx_route, cpu)->dst);
+	free_percpu(p->rx_route);
+	kfree(p);
 }
 
 static void stt_port_put(struct stt_net *sn, __be16 port)
@@ -228,7 +251,7 @@ static void stt_port_put(struct stt_net *sn, __be16 port)
 
 	if (p && !--p->refs) {
 		hlist_del_rcu(&p->node);
-		kfree_rcu(p, rcu);
+		call_rcu(&p->rcu, stt_port_free_rcu);
 	}
 }
 

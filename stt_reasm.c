@@ -679,19 +679,77 @@ static void stt_rcv(struct stt_net *sn, const struct net *net,
 		stt_deliver(sn, skb, false);
 }
 
+/*
+ * Input route reuse (IPv4).  TCP's early demux gives a segment of an
+ * established connection the input route its socket remembers (sk_rx_dst),
+ * so it skips ip_route_input_noref().  STT segments have no socket: each
+ * one took a full FIB lookup, reverse-path check included, after a useless
+ * established-socket lookup in early demux (together about 8% of the busy
+ * receive CPU in make profile's wire-nogro).  So each port remembers, per
+ * CPU, the local input route its last segment was given and the (saddr,
+ * daddr, iif) it was given for; in PRE_ROUTING a segment with the same
+ * triple gets it back without a reference (the skb stays in this RCU
+ * section until LOCAL_IN, where stt_rcv() drops it), and routing and early
+ * demux are skipped.
+ *
+ * As for sk_rx_dst, dst_check() catches any change to routes or addresses
+ * (they bump the route genid).  Only without custom FIB rules: then the
+ * input route of a segment to a local address depends on the triple alone,
+ * not on its mark or TOS, and so does the reverse-path check it passed.
+ */
+static void stt_rx_route_use(struct stt_net *sn, struct stt_port *p,
+			     struct net *net, struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	struct stt_rx_route *r;
+	struct dst_entry *dst;
+
+	if (skb_dst(skb) || stt_fib_has_custom_rules(net))
+		return;
+	r = this_cpu_ptr(p->rx_route);
+	dst = r->dst;
+	if (!dst || r->saddr != iph->saddr || r->daddr != iph->daddr ||
+	    r->iif != skb->dev->ifindex || !dst_check(dst, 0))
+		return;
+	skb_dst_set_noref(skb, dst);
+	stt_net_stat_inc(sn, STT_NET_RX_ROUTE_REUSED);
+}
+
+/* A segment routed the long way to a local address: remember its route. */
+static void stt_rx_route_learn(struct stt_port *p, struct net *net,
+			       struct sk_buff *skb)
+{
+	struct dst_entry *dst = skb_dst(skb);
+	const struct iphdr *iph;
+	struct stt_rx_route *r;
+
+	r = this_cpu_ptr(p->rx_route);
+	if (!dst || dst == r->dst || stt_fib_has_custom_rules(net) ||
+	    skb_rtable(skb)->rt_type != RTN_LOCAL || !dst_hold_safe(dst))
+		return;
+	iph = ip_hdr(skb);
+	dst_release(r->dst);
+	r->dst = dst;
+	r->saddr = iph->saddr;
+	r->daddr = iph->daddr;
+	r->iif = skb->dev->ifindex;
+}
+
 /* A TCP segment at @thoff from the IP header: ours if its port is. */
 static unsigned int stt_nf_segment(struct sk_buff *skb, struct net *net,
 				   unsigned int thoff, bool ipv6)
 {
 	const struct tcphdr *th;
 	struct stt_net *sn;
+	struct stt_port *p;
 
 	/* The ports first: a truncated header to an STT port is ours. */
 	if (!pskb_may_pull(skb, thoff + 2 * sizeof(__be16)))
 		return NF_ACCEPT;
 	th = (const struct tcphdr *)(skb->data + thoff);
 	sn = stt_pernet(net);
-	if (!stt_port_in_use(sn, th->dest))
+	p = stt_port_find(sn, th->dest);
+	if (!p)
 		return NF_ACCEPT;
 	/*
 	 * Our own multicast segment, looped back by ip_mc_output() or
@@ -706,6 +764,8 @@ static unsigned int stt_nf_segment(struct sk_buff *skb, struct net *net,
 	}
 
 	stt_net_stat_inc(sn, STT_NET_RX_SEGMENTS);
+	if (!ipv6)
+		stt_rx_route_learn(p, net, skb);
 	if (!pskb_may_pull(skb, thoff + sizeof(*th))) {
 		stt_rx_drop(sn, skb, STT_NET_RX_TRUNCATED, 1);
 		return NF_STOLEN;
@@ -884,10 +944,10 @@ static unsigned int stt_nf_local_in6(void *priv, struct sk_buff *skb,
 static unsigned int stt_nf_notrack(struct sk_buff *skb, struct net *net,
 				   unsigned int thoff, u8 proto, bool ipv6)
 {
+	struct stt_net *sn = stt_pernet(net);
 	unsigned int l4off = thoff;
+	struct stt_port *p;
 
-	if (skb_get_nfct(skb))
-		return NF_ACCEPT;
 	/* An ICMP error counts as ours by the TCP segment it quotes. */
 	if (proto == IPPROTO_TCP) {
 		if (!pskb_may_pull(skb, thoff + 2 * sizeof(__be16)))
@@ -897,9 +957,13 @@ static unsigned int stt_nf_notrack(struct sk_buff *skb, struct net *net,
 		if (!l4off)
 			return NF_ACCEPT;
 	}
-	if (stt_port_in_use(stt_pernet(net),
-			    ((const struct tcphdr *)(skb->data + l4off))->dest))
+	p = stt_port_find(sn, ((const struct tcphdr *)(skb->data + l4off))->dest);
+	if (!p)
+		return NF_ACCEPT;
+	if (!skb_get_nfct(skb))
 		stt_skb_notrack(skb);
+	if (proto == IPPROTO_TCP && !ipv6)
+		stt_rx_route_use(sn, p, net, skb);
 	return NF_ACCEPT;
 }
 

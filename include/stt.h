@@ -104,6 +104,7 @@ enum stt_net_stat {
 	STT_NET_REASM_MEM_DROPS,
 	STT_NET_REASM_DROPPED_SEGS,
 	STT_NET_ICMP_PMTU,		/* "too big" for our segments, applied */
+	STT_NET_RX_ROUTE_REUSED,	/* segments given a remembered route */
 	STT_NET_STATS_NUM
 };
 
@@ -199,10 +200,23 @@ struct stt_dev {
 
 #define STT_HASH_BITS		8
 
+/*
+ * The IPv4 input route the last segment to a port was given on this CPU,
+ * with the (saddr, daddr, iif) it was given for (stt_rx_route_use()).
+ * Written and read only by its own CPU, in the input path (BH off).
+ */
+struct stt_rx_route {
+	struct dst_entry	*dst;		/* holds a reference */
+	__be32			saddr;
+	__be32			daddr;
+	int			iif;
+};
+
 struct stt_port {
 	struct hlist_node	node;
 	struct rcu_head		rcu;
 	struct stt_dev __rcu	*external;	/* the port's external device */
+	struct stt_rx_route __percpu *rx_route;
 	__be16			port;
 	unsigned int		refs;
 };
@@ -257,6 +271,16 @@ static inline void stt_dev_stat_add(struct stt_dev *stt, enum stt_dev_stat s,
 	this_cpu_add(stt->xstats->cnt[s], v);
 }
 
+/* Policy routing in use: an input route may depend on more than addresses. */
+static inline bool stt_fib_has_custom_rules(const struct net *net)
+{
+#ifdef CONFIG_IP_MULTIPLE_TABLES
+	return READ_ONCE(net->ipv4.fib_has_custom_rules);
+#else
+	return false;
+#endif
+}
+
 static inline void stt_net_stat_inc(struct stt_net *sn, enum stt_net_stat s)
 {
 	this_cpu_inc(sn->stats->cnt[s]);
@@ -274,6 +298,7 @@ struct stt_dev *stt_lookup_dev(struct stt_net *sn, const struct in6_addr *saddr,
 			       const struct in6_addr *daddr, __be16 dport,
 			       u64 key);
 bool stt_port_in_use(struct stt_net *sn, __be16 port);
+struct stt_port *stt_port_find(struct stt_net *sn, __be16 port);
 bool stt_tunnel_known(struct stt_net *sn, const struct in6_addr *local,
 		      const struct in6_addr *remote, __be16 dport);
 

@@ -5,7 +5,10 @@
 # Ping and iperf3 across the tunnel at inner MTU 1500 and 9000, in both
 # directions; the tunnel's counters must move and show no errors.  The
 # throughput over the tunnel and over the plain underlay, measured in the
-# same run, is printed with its ratio (information, not a bound).
+# same run, is printed with its ratio (information, not a bound).  B's
+# segments mostly skip the FIB on a remembered input route, which a
+# routing change (rp_filter + a prohibit route to A) retires at once and
+# which stays off while custom FIB rules exist.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -17,7 +20,7 @@ stt_require ethtool iperf3 ping ss timeout
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 16
+ktap_plan 19
 
 if stt_topo_setup; then
 	ktap_pass "topology: two netns, veth underlay, $TUN in each"
@@ -159,6 +162,87 @@ reasm_empty()
 }
 ktap_result "reassembly table empty afterwards (reasm_bytes == 0 in B)" \
 	stt_wait_for 10 reasm_empty
+
+# ---- input route reuse (IPv4; stt only) ------------------------------------
+
+# B's segments skip the FIB once per (saddr, daddr, iif) and CPU: after the
+# transfers above almost all of them were given the remembered route.
+route_reused()
+{
+	local seg reused
+
+	seg=$(stt_proc_val "$NS_B" rx_segments)
+	reused=$(stt_proc_val "$NS_B" rx_route_reused)
+	ktap_info "B: rx_segments $seg, rx_route_reused $reused"
+	[ "${seg:-0}" -gt 100 ] && [ $((${reused:-0} * 10)) -ge $((seg * 9)) ]
+}
+
+# ul_rx NS DEV: packets DEV received.
+ul_rx() { nsx "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
+
+# A routing change must reach the segments at once: B turns on strict
+# reverse-path filtering and a prohibit route to A.  Every segment from A
+# must now fail the reverse-path check in the full lookup -- none may be
+# let through on the remembered route -- so STT sees none of them though
+# B's underlay receives them.  With the route gone the tunnel works again
+# and reuse resumes.
+route_change()
+{
+	local s0 s1 u0 u1 r0 r1 mac ok=0
+
+	# A must keep sending to B's address: pin its neighbour entry (B
+	# answers no ARP from A while its route to A prohibits).
+	mac=$(nsx "$NS_B" cat "/sys/class/net/$UL_B/address")
+	stt_try ip -n "$NS_A" neigh replace "$UL_IP_B" lladdr "$mac" dev "$UL_A" \
+		nud permanent || return 1
+	stt_try nsx "$NS_B" sysctl -qw net.ipv4.conf.all.rp_filter=1 \
+		"net.ipv4.conf.$UL_B.rp_filter=1" || return 1
+	stt_try ip -n "$NS_B" route add prohibit "$UL_IP_A/32" || return 1
+	s0=$(stt_proc_val "$NS_B" rx_segments) u0=$(ul_rx "$NS_B" "$UL_B")
+	nsx "$NS_A" ping -q -c 5 -i 0.2 -W 1 "$IN_IP_B" >/dev/null 2>&1 &&
+		{ ktap_info "pings passed B's prohibit route to A"; ok=1; }
+	s1=$(stt_proc_val "$NS_B" rx_segments) u1=$(ul_rx "$NS_B" "$UL_B")
+	ktap_info "prohibit route to A on B: B's $UL_B rx +$((u1 - u0)), rx_segments +$((s1 - s0))"
+	[ $((u1 - u0)) -ge 5 ] && [ "$s1" = "$s0" ] || ok=1
+	stt_try ip -n "$NS_B" route del prohibit "$UL_IP_A/32" &&
+		stt_try ip -n "$NS_A" neigh del "$UL_IP_B" dev "$UL_A" || return 1
+	stt_try nsx "$NS_B" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+		"net.ipv4.conf.$UL_B.rp_filter=0" || return 1
+	r0=$(stt_proc_val "$NS_B" rx_route_reused)
+	stt_ping "$NS_A" "$IN_IP_B" 5 || return 1
+	r1=$(stt_proc_val "$NS_B" rx_route_reused)
+	ktap_info "route removed: pings pass, rx_route_reused +$((r1 - r0))"
+	[ "$ok" = 0 ] && [ $((r1 - r0)) -ge 3 ]
+}
+
+# With policy routing an input route may depend on the mark or the TOS:
+# no reuse at all while any rule of the admin's exists.
+route_rules()
+{
+	local r0 r1 s0 s1
+
+	stt_try ip -n "$NS_B" rule add pref 100 from "$UL_IP_A" lookup main ||
+		return 1
+	r0=$(stt_proc_val "$NS_B" rx_route_reused) s0=$(stt_proc_val "$NS_B" rx_segments)
+	stt_ping "$NS_A" "$IN_IP_B" 5 || return 1
+	r1=$(stt_proc_val "$NS_B" rx_route_reused) s1=$(stt_proc_val "$NS_B" rx_segments)
+	stt_try ip -n "$NS_B" rule del pref 100 || return 1
+	ktap_info "with an ip rule on B: rx_segments +$((s1 - s0)), rx_route_reused +$((r1 - r0))"
+	[ $((s1 - s0)) -ge 5 ] && [ "$r1" = "$r0" ]
+}
+
+if [ "$STT_KIND" = stt ]; then
+	ktap_result "input route reuse: >= 90% of B's segments skipped the FIB (rx_route_reused)" \
+		route_reused
+	ktap_result "input route reuse follows routing: a prohibit route to A with rp_filter on B stops every segment at once; removed, the tunnel works" \
+		route_change
+	ktap_result "input route reuse off while custom FIB rules exist (ip rule)" \
+		route_rules
+else
+	for t in "input route reuse" "routing change" "custom rules"; do
+		ktap_skip "$t" "STT_KIND=$STT_KIND: stt's own counters"
+	done
+fi
 
 check_dmesg
 ktap_finished
