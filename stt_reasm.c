@@ -736,18 +736,17 @@ static void stt_rx_route_learn(struct stt_port *p, struct net *net,
 }
 
 /* A TCP segment at @thoff from the IP header: ours if its port is. */
-static unsigned int stt_nf_segment(struct sk_buff *skb, struct net *net,
-				   unsigned int thoff, bool ipv6)
+static unsigned int stt_nf_segment(struct sk_buff *skb, struct stt_net *sn,
+				   struct net *net, unsigned int thoff,
+				   bool ipv6)
 {
 	const struct tcphdr *th;
-	struct stt_net *sn;
 	struct stt_port *p;
 
 	/* The ports first: a truncated header to an STT port is ours. */
 	if (!pskb_may_pull(skb, thoff + 2 * sizeof(__be16)))
 		return NF_ACCEPT;
 	th = (const struct tcphdr *)(skb->data + thoff);
-	sn = stt_pernet(net);
 	p = stt_port_find(sn, th->dest);
 	if (!p)
 		return NF_ACCEPT;
@@ -887,7 +886,8 @@ static unsigned int stt_nf_local_in(void *priv, struct sk_buff *skb,
 	u8 proto = ip_hdr(skb)->protocol;
 
 	if (proto == IPPROTO_TCP)
-		return stt_nf_segment(skb, state->net, ip_hdrlen(skb), false);
+		return stt_nf_segment(skb, priv, state->net, ip_hdrlen(skb),
+				      false);
 	if (proto == IPPROTO_ICMP)
 		stt_icmp_pmtu(skb, state->net, ip_hdrlen(skb), false);
 	return NF_ACCEPT;
@@ -922,7 +922,7 @@ static unsigned int stt_nf_local_in6(void *priv, struct sk_buff *skb,
 	if (thoff < 0)
 		return NF_ACCEPT;
 	if (nexthdr == IPPROTO_TCP)
-		return stt_nf_segment(skb, state->net, thoff, true);
+		return stt_nf_segment(skb, priv, state->net, thoff, true);
 	stt_icmp_pmtu(skb, state->net, thoff, true);
 	return NF_ACCEPT;
 }
@@ -941,10 +941,10 @@ static unsigned int stt_nf_local_in6(void *priv, struct sk_buff *skb,
  * lets STT in, and, in a prerouting chain before ours, filters it.
  * stt_xmit_frame() marks what we send untracked, for OUTPUT.
  */
-static unsigned int stt_nf_notrack(struct sk_buff *skb, struct net *net,
-				   unsigned int thoff, u8 proto, bool ipv6)
+static unsigned int stt_nf_notrack(struct sk_buff *skb, struct stt_net *sn,
+				   struct net *net, unsigned int thoff, u8 proto,
+				   bool ipv6)
 {
-	struct stt_net *sn = stt_pernet(net);
 	unsigned int l4off = thoff;
 	struct stt_port *p;
 
@@ -975,7 +975,7 @@ static unsigned int stt_nf_pre_routing(void *priv, struct sk_buff *skb,
 	if ((iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_ICMP) ||
 	    ip_is_fragment(iph))
 		return NF_ACCEPT;
-	return stt_nf_notrack(skb, state->net, ip_hdrlen(skb), iph->protocol,
+	return stt_nf_notrack(skb, priv, state->net, ip_hdrlen(skb), iph->protocol,
 			      false);
 }
 
@@ -987,7 +987,7 @@ static unsigned int stt_nf_pre_routing6(void *priv, struct sk_buff *skb,
 
 	if (thoff < 0)
 		return NF_ACCEPT;
-	return stt_nf_notrack(skb, state->net, thoff, nexthdr, true);
+	return stt_nf_notrack(skb, priv, state->net, thoff, nexthdr, true);
 }
 
 static const struct nf_hook_ops stt_nf_ops[] = {
@@ -1018,14 +1018,26 @@ static const struct nf_hook_ops stt_nf_ops[] = {
 	},
 };
 
+/*
+ * Each netns registers its own copy of the hooks, with its stt_net as
+ * their priv: the hooks run for every TCP packet of the netns, and
+ * net_generic() costs an RCU read section of its own each time.
+ */
 int stt_rx_hook_register(struct net *net)
 {
-	return nf_register_net_hooks(net, stt_nf_ops, ARRAY_SIZE(stt_nf_ops));
+	struct stt_net *sn = stt_pernet(net);
+	int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(stt_nf_ops) != STT_NF_OPS);
+	memcpy(sn->nf_ops, stt_nf_ops, sizeof(sn->nf_ops));
+	for (i = 0; i < STT_NF_OPS; i++)
+		sn->nf_ops[i].priv = sn;
+	return nf_register_net_hooks(net, sn->nf_ops, STT_NF_OPS);
 }
 
 void stt_rx_hook_unregister(struct net *net)
 {
-	nf_unregister_net_hooks(net, stt_nf_ops, ARRAY_SIZE(stt_nf_ops));
+	nf_unregister_net_hooks(net, stt_pernet(net)->nf_ops, STT_NF_OPS);
 	/* No hook runs any more: nothing can add a queue for @net. */
 	synchronize_net();
 	stt_reasm_flush_net(net);

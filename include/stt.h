@@ -11,6 +11,7 @@
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/percpu.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <net/dst_cache.h>
 #include <net/ipv6.h>
@@ -221,6 +222,8 @@ struct stt_port {
 	unsigned int		refs;
 };
 
+#define STT_NF_OPS		4	/* PRE_ROUTING, LOCAL_IN; IPv4, IPv6 */
+
 struct stt_net {
 	struct list_head	dev_list;
 	struct hlist_head	dev_hash[1 << STT_HASH_BITS];
@@ -233,6 +236,7 @@ struct stt_net {
 	unsigned long		reasm_low_thresh;
 	unsigned int		reasm_timeout_ms;
 	struct ctl_table_header	*sysctl_hdr;
+	struct nf_hook_ops	nf_ops[STT_NF_OPS];	/* priv: this stt_net */
 };
 
 /* Defaults, justified in the README. */
