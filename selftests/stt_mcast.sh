@@ -13,7 +13,8 @@
 #   - each device joined its group on ul (ip maddr);
 #   - A pings the inner broadcast address: B, C and D each receive every
 #     echo request (Icmp InEchos +5 in each), which A sent once (A's
-#     underlay sent one packet per frame);
+#     underlay sent one STT packet per frame: a tc flower counter on its
+#     egress, so that an IGMP/MLD report is not taken for one);
 #   - conservation: every host's stt device received exactly the frames
 #     the three others sent, and none of its own.  A's devices have a root
 #     qdisc (pfifo): sent from a qdisc, outside the xmit recursion that
@@ -98,6 +99,14 @@ topo()
 		filter add dev ul ingress pref 3 protocol ipv6 flower dst_ip $GROUP6 ip_proto tcp ip_ttl 1 action pass
 		filter add dev ul ingress pref 4 protocol ipv6 flower dst_ip $GROUP6 ip_proto tcp action pass
 	EOF
+	# A counts the STT packets it sends to each group (pref 1: IPv4,
+	# pref 2: IPv6), so that a late IGMP/MLD report or a neighbour
+	# probe on ul does not pass for a segment.
+	stt_try ip netns exec "$NS_A" tc -batch - <<-EOF
+		qdisc add dev ul clsact
+		filter add dev ul egress pref 1 protocol ip flower dst_ip $GROUP4 ip_proto tcp dst_port $STT_PORT action pass
+		filter add dev ul egress pref 2 protocol ipv6 flower dst_ip $GROUP6 ip_proto tcp dst_port $STT_PORT action pass
+	EOF
 }
 
 if topo; then
@@ -135,6 +144,14 @@ counts()
 			"/sys/class/net/$1/statistics/tx_packets" | tr '\n' ' ')"
 		[ -z "${2:-}" ] || stt_snap "${!ns}" "$1" "$2.$h"
 	done
+}
+
+# tc_packets NS DIR PREF: packets NS's ul filter PREF (ingress or egress)
+# matched.
+tc_packets()
+{
+	nsx "$1" tc -s -j filter show dev ul "$2" pref "$3" |
+		jq '[.[] | .options.actions[0].stats.packets // empty] | add // 0'
 }
 
 # ul_quiet: A's underlay has sent nothing for 2 s (the IGMP/MLD reports
@@ -189,6 +206,9 @@ conserved()
 broadcast()
 {
 	local dev=$1 bcast=$2 h ns b0 b1 u0 u1 before after e0=() e1=() i ok=0
+	local pref=1
+
+	[ "$dev" = stt6 ] && pref=2
 
 	before=$TMP/before.$dev after=$TMP/after.$dev
 	for i in 1 2 3 4 5 6 7 8; do
@@ -196,12 +216,12 @@ broadcast()
 		[ "$i" = 8 ] && ktap_info "A's underlay never quiet for 2 s"
 	done
 	for h in B C D; do ns=NS_$h; e0+=("$(in_echos "${!ns}")"); done
-	u0=$(ul_tx)
+	u0=$(tc_packets "$NS_A" egress "$pref")
 	counts "$dev" "$before" >"$before.sum"
 	nsx "$NS_A" timeout 30 ping -q -b -c "$N" -i 0.5 -W 2 "$bcast" >/dev/null 2>&1
 	stt_sleep 2
 	counts "$dev" "$after" >"$after.sum"
-	u1=$(ul_tx)
+	u1=$(tc_packets "$NS_A" egress "$pref")
 	for h in B C D; do ns=NS_$h; e1+=("$(in_echos "${!ns}")"); done
 	for i in 0 1 2; do
 		ktap_info "${HOSTS[i + 1]}: Icmp InEchos +$((e1[i] - e0[i]))"
@@ -211,7 +231,7 @@ broadcast()
 	read -r _ _ b1 < <(grep '^A ' "$after.sum")
 	# Small frames, one segment each: one packet on A's wire per frame,
 	# however many members receive it.
-	ktap_info "A's $dev sent $((b1 - b0)) frames, A's ul $((u1 - u0)) packets"
+	ktap_info "A's $dev sent $((b1 - b0)) frames, A's ul $((u1 - u0)) STT packets"
 	[ $((u1 - u0)) = $((b1 - b0)) ] || ok=1
 	[ "$ok" = 0 ] && conserved "$before.sum" "$after.sum" A B C D
 }
@@ -278,17 +298,12 @@ ktap_result "dev none on a multicast device: refused with extack, still joined" 
 	eval 'refused "dev none" ip -n "$NS_B" link set stt0 type stt dev none &&
 	member "$NS_B" "$GROUP4"'
 
-# tc_packets PREF: packets B's ul ingress filter PREF matched.
-tc_packets()
-{
-	nsx "$NS_B" tc -s -j filter show dev ul ingress pref "$1" |
-		jq '[.[] | .options.actions[0].stats.packets // empty] | add // 0'
-}
 ttl_one()
 {
 	local t4 o4 t6 o6
 
-	t4=$(tc_packets 1) o4=$(tc_packets 2) t6=$(tc_packets 3) o6=$(tc_packets 4)
+	t4=$(tc_packets "$NS_B" ingress 1) o4=$(tc_packets "$NS_B" ingress 2)
+	t6=$(tc_packets "$NS_B" ingress 3) o6=$(tc_packets "$NS_B" ingress 4)
 	ktap_info "B's ul: to $GROUP4 $t4 STT packets with TTL 1, $o4 with another;" \
 		"to $GROUP6 $t6 with hop limit 1, $o6 with another"
 	[ "$t4" -gt 0 ] && [ "$t6" -gt 0 ] && [ "$o4" = 0 ] && [ "$o6" = 0 ]
