@@ -34,6 +34,7 @@ static const char stt_dev_stat_names[STT_DEV_STATS_NUM][ETH_GSTRING_LEN] = {
 	[STT_DEV_RX_FASTPATH]		= "rx_fastpath_frames",
 	[STT_DEV_RX_REASM]		= "rx_reasm_frames",
 	[STT_DEV_RX_SKBS]		= "rx_skbs",
+	[STT_DEV_RX_GSO]		= "rx_gso_frames",
 	[STT_DEV_RX_BAD_L4_OFFSET]	= "rx_bad_l4_offset",
 	[STT_DEV_RX_BAD_OFFLOAD]	= "rx_bad_offload",
 	[STT_DEV_RX_ECN_DROPS]		= "rx_ecn_drops",

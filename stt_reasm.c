@@ -575,6 +575,8 @@ static void stt_deliver(struct stt_net *sn, struct sk_buff *skb,
 	stt_dev_stat_inc(stt, fastpath ? STT_DEV_RX_FASTPATH :
 					 STT_DEV_RX_REASM);
 	stt_dev_stat_add(stt, STT_DEV_RX_SKBS, nr_skbs);
+	if (skb_is_gso(skb))
+		stt_dev_stat_inc(stt, STT_DEV_RX_GSO);
 
 	len = skb->len;
 	if (gro_cells_receive(&stt->gro_cells, skb) == NET_RX_SUCCESS)

@@ -68,6 +68,7 @@ enum stt_dev_stat {
 	STT_DEV_RX_FASTPATH,
 	STT_DEV_RX_REASM,
 	STT_DEV_RX_SKBS,
+	STT_DEV_RX_GSO,			/* frames delivered as TCP GSO */
 	STT_DEV_RX_BAD_L4_OFFSET,	/* segments */
 	STT_DEV_RX_BAD_OFFLOAD,		/* segments */
 	STT_DEV_RX_ECN_DROPS,		/* segments: outer CE, inner Not-ECT */
