@@ -31,6 +31,13 @@
 #   good         stt1 rx_frames +N, rx_reasm_frames +N, rx_skbs +3N
 #   reverse      the same, segments sent last first
 #   good, 1 seg  stt1 rx_frames +N, rx_fastpath_frames +N, rx_skbs +N
+#   ignored      like good, with every field the draft says a receiver
+#                ignores set: STT flag bits 4-7, reserved byte, padding,
+#                TCP flags SYN FIN RST URG ECE CWR, reserved bits,
+#                window, urgent pointer
+#   udp_csum     inner IPv4 UDP to B with a wrong checksum: with "checksum
+#                verified" UDP trusts it (Udp NoPorts +N, no InCsumErrors);
+#                without, UDP finds the error (InCsumErrors +N)
 #   ecn          inner IPv4 frames, RFC 6040: CE on any one segment marks
 #                the inner packet CE (read back by tshark on stt1); outer
 #                CE over an inner Not-ECT drops the frame: rx_ecn_drops
@@ -60,7 +67,7 @@ stt_require_craft
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 36
+ktap_plan 41
 
 topo()
 {
@@ -218,6 +225,47 @@ craft_case "reverse x$N (3 segments): rx_frames +$N via reassembly" \
 craft_case "good x$N (1 segment): rx_frames +$N on the fast path" \
 	"rx_frames=$N rx_fastpath_frames=$N rx_reasm_frames=0 rx_skbs=$N" \
 	"${K[@]}" -n "$N" -l 1000 -m 1000 good
+craft_case "ignored x$N (3 segments, every ignored field set): delivered like good" \
+	"rx_frames=$N rx_reasm_frames=$N rx_fastpath_frames=0 rx_skbs=$((3 * N))" \
+	"${K[@]}" -n "$N" ignored
+
+# udp_snmp NS: "NoPorts InCsumErrors" of NS's Udp counters.
+udp_snmp()
+{
+	nsx "$1" awk '$1 == "Udp:" && !h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
+		$1 == "Udp:" { print $c["NoPorts"], $c["InCsumErrors"] }' /proc/net/snmp
+}
+
+# udp_moved BEFORE NOPORTS CSUMERRORS: B's Udp counters moved by that much.
+udp_moved()
+{
+	local n0 e0 n1 e1
+
+	read -r n0 e0 <<<"$1"
+	read -r n1 e1 < <(udp_snmp "$NS_B")
+	UDP_MOVED="NoPorts +$((n1 - n0)), InCsumErrors +$((e1 - e0))"
+	[ $((n1 - n0)) = "$2" ] && [ $((e1 - e0)) = "$3" ]
+}
+
+# udp_case FLAGS DESC NOPORTS CSUMERRORS: N frames of 3 segments, each an
+# inner UDP datagram from A's inner address to B's with a wrong checksum.
+udp_case()
+{
+	local flags=$1 desc=$2 u0
+
+	u0=$(udp_snmp "$NS_B")
+	craft_case "udp_csum x$N, STT flags $flags: delivered to stt1" \
+		"rx_frames=$N rx_reasm_frames=$N rx_skbs=$((3 * N))" \
+		"${K[@]}" -n "$N" -F "$flags" -a "$IN_IP_A" -b "$IN_IP_B" udp_csum
+	stt_wait_for 5 udp_moved "$u0" "$3" "$4"
+	if udp_moved "$u0" "$3" "$4"; then
+		ktap_pass "$desc: $UDP_MOVED"
+	else
+		ktap_fail "$desc: $UDP_MOVED, expected NoPorts +$3, InCsumErrors +$4"
+	fi
+}
+udp_case 0x05 "checksum verified (flags 0x05): B's UDP trusts it" "$N" 0
+udp_case 0x04 "no checksum flag (flags 0x04): B's UDP finds the bad checksum" 0 "$N"
 
 # ECN (RFC 6040) on frames of 3 segments whose inner frame is IPv4 with
 # protocol 253: tshark on B's stt1 reads the inner ECN field of each frame

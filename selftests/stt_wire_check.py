@@ -9,13 +9,15 @@ STT frame header) for the fields in FIELDS, and checks:
   * every captured TCP segment to the STT port was decoded as STT;
   * outer TCP: data offset 20, source port 49152-65535, the same source
     port and frame length for all segments of a frame, ACK set, PSH on
-    the last segment only, no SYN/FIN/RST/URG;
+    the last segment only, no SYN/FIN/RST/URG, window and urgent
+    pointer zero;
   * SEQ: seg_off + payload <= pkt_len; the segments of each frame seen
     from offset 0 to its end are contiguous, without gaps or overlaps
     (a gap only counts when the capture dropped nothing);
   * STT header (first segment): version 0, the configured Context ID,
-    reserved flag bits 4-7 zero, "checksum verified" and "checksum
-    partial" not both set, frame length >= header + Ethernet header;
+    reserved flag bits 4-7, the reserved byte and the padding zero,
+    "checksum verified" and "checksum partial" not both set, frame
+    length >= header + Ethernet header;
   * packet sizes: captured length == 14 + IP total length; with --mtu,
     no IP packet above the underlay MTU.
 
@@ -32,7 +34,8 @@ FIELDS = [
     "frame.number", "frame.len", "ip.src", "ip.dst", "ip.len", "ip.hdr_len",
     "stt.stream_id", "stt.dport", "stt.pkt_len", "stt.seg_off", "stt.pkt_id",
     "stt.tcp.data_offset", "stt.tcp.flags", "stt.version", "stt.flags",
-    "stt.l4offset", "stt.mss", "stt.context_id",
+    "stt.l4offset", "stt.mss", "stt.context_id", "stt.tcp.window",
+    "stt.tcp.urg_ptr", "stt.reserved", "stt.padding",
 ]
 
 SHOW_FIELDS = ["frame.number", "ip.src", "ip.dst", "ip.len", "stt.stream_id",
@@ -146,6 +149,9 @@ def main():
             err(fno, "TCP ACK flag not set (flags 0x%x)" % tflags)
         if tflags & TCP_BAD:
             err(fno, "TCP SYN/FIN/RST/URG set (flags 0x%x)" % tflags)
+        if num(r["stt.tcp.window"]) or num(r["stt.tcp.urg_ptr"]):
+            err(fno, "TCP window %s, urgent pointer %s (not zero)"
+                % (r["stt.tcp.window"], r["stt.tcp.urg_ptr"]))
         last = off + payload == pkt_len
         if last != bool(tflags & TCP_PSH):
             err(fno, "PSH %s on a %s segment (off %d, len %d, pkt_len %d)"
@@ -167,6 +173,9 @@ def main():
                     % (r["stt.context_id"], key))
             if fl is not None and fl & FLAG_RSVD:
                 err(fno, "reserved STT flag bits set (0x%02x)" % fl)
+            if num(r["stt.reserved"]) or num(r["stt.padding"]):
+                err(fno, "STT reserved byte %s, padding %s (not zero)"
+                    % (r["stt.reserved"], r["stt.padding"]))
             if fl is not None and fl & FLAG_VERIFIED and fl & FLAG_PARTIAL:
                 err(fno, "checksum verified and partial both set (0x%02x)" % fl)
 

@@ -9,7 +9,9 @@
  * receiving stack counts and drops harmlessly.
  *
  *   stt-craft -s SRC -d DST [-k KEY] [-p DPORT] [-P SPORT] [-n COUNT]
- *             [-l FRAMELEN] [-m SEGLEN] [-i ID] [-o FIRST:LAST] CASE
+ *             [-l FRAMELEN] [-m SEGLEN] [-i ID] [-o FIRST:LAST]
+ *             [-T TOS] [-C CE_SEGMENT] [-E INNER_ECN]
+ *             [-F STT_FLAGS] [-a INNER_SRC] [-b INNER_DST] CASE
  *
  * CASE is one of the names in stt_cases[] below ("stt-craft -h" lists them).
  */
@@ -44,10 +46,16 @@ struct opts {
 	uint8_t		tos;		/* -T: outer TOS of every segment */
 	int		ce_seg;		/* -C: this segment also carries CE */
 	uint8_t		inner_ecn;	/* -E: the "ecn" case's inner ECN */
+	uint8_t		stt_flags;	/* -F: the "udp_csum" case's flags */
+	struct in_addr	inner_src, inner_dst;	/* -a, -b: "udp_csum" */
 };
 
 static int sock_fd;
 static uint8_t seg_tos;		/* outer TOS of the next segment */
+/* Fields a receiver must ignore (draft §3.2), set by the "ignored" case. */
+static uint8_t seg_tcp_flags;	/* ORed into every segment's TCP flags */
+static uint8_t seg_tcp_res;	/* the 4 reserved bits after data offset */
+static uint16_t seg_window, seg_urg;
 static uint8_t frame[MAX_FRAME];
 static unsigned long sent;
 
@@ -100,8 +108,12 @@ static void send_segment(const struct opts *o, uint32_t seq, uint32_t ack,
 	th[3] = o->dport & 0xff;
 	th[4] = seq >> 24; th[5] = seq >> 16; th[6] = seq >> 8; th[7] = seq;
 	th[8] = ack >> 24; th[9] = ack >> 16; th[10] = ack >> 8; th[11] = ack;
-	th[12] = doff << 4;
-	th[13] = flags;
+	th[12] = doff << 4 | (seg_tcp_res & 0x0f);
+	th[13] = flags | seg_tcp_flags;
+	th[14] = seg_window >> 8;
+	th[15] = seg_window & 0xff;
+	th[18] = seg_urg >> 8;
+	th[19] = seg_urg & 0xff;
 	if (thlen > TCP_HLEN)
 		memset(th + TCP_HLEN, 1, thlen - TCP_HLEN);	/* NOPs */
 	memcpy(th + thlen, data, len);
@@ -300,6 +312,73 @@ static void c_ecn(struct opts *o)
 }
 
 /*
+ * Valid frames in which every field the draft says a receiver ignores is
+ * set: STT flag bits 4-7, the reserved byte and the padding (§3.1); the
+ * TCP flags other than ACK (SYN, FIN, RST, URG, ECE, CWR), the reserved
+ * bits, the window and the urgent pointer (§3.2).  They must be delivered
+ * as if those fields were zero.
+ */
+static void c_ignored(struct opts *o)
+{
+	unsigned long n;
+
+	build_frame(o, o->frame_len);
+	frame[1] = 0xf0;		/* flags: bits 4-7 */
+	frame[3] = 0xff;		/* reserved */
+	frame[16] = 0xff;		/* padding */
+	frame[17] = 0xff;
+	seg_tcp_flags = 0x01 | 0x02 | 0x04 | 0x20 | 0x40 | 0x80;
+	seg_tcp_res = 0x0f;
+	seg_window = 0xffff;
+	seg_urg = 0xffff;
+	for (n = 0; n < o->count; n++)
+		send_frame(o, o->frame_len, next_id(o, n), 0);
+}
+
+/*
+ * Valid frames whose inner frame is an IPv4 UDP datagram (-a -> -b, port
+ * 9) with a wrong UDP checksum, and STT flags -F.  With "checksum
+ * verified" the receiver must trust the sender's check (CHECKSUM_
+ * UNNECESSARY: the datagram reaches UDP, NoPorts); without it, UDP must
+ * find the error (InCsumErrors).
+ */
+static void c_udp_csum(struct opts *o)
+{
+	uint8_t *ip = frame + STT_HLEN + ETH_HLEN, *uh = ip + 20;
+	unsigned int tot = o->frame_len - STT_HLEN - ETH_HLEN;
+	unsigned long n;
+	uint32_t sum;
+	uint16_t c;
+
+	build_frame(o, o->frame_len);
+	frame[1] = o->stt_flags;
+	frame[STT_HLEN + 12] = 0x08;
+	frame[STT_HLEN + 13] = 0x00;
+	memset(ip, 0, 28);
+	ip[0] = 0x45;
+	ip[2] = tot >> 8;
+	ip[3] = tot & 0xff;
+	ip[8] = 64;
+	ip[9] = IPPROTO_UDP;
+	memcpy(ip + 12, &o->inner_src, 4);
+	memcpy(ip + 16, &o->inner_dst, 4);
+	c = csum_fold(csum_add(0, ip, 20));
+	ip[10] = c >> 8;
+	ip[11] = c & 0xff;
+	uh[0] = 0xc0;			/* source port 49152 */
+	uh[3] = 9;			/* discard */
+	uh[4] = (tot - 20) >> 8;
+	uh[5] = (tot - 20) & 0xff;
+	sum = csum_add(0, ip + 12, 8);
+	sum += IPPROTO_UDP + tot - 20;
+	c = csum_fold(csum_add(sum, uh, tot - 20)) ^ 0x5a5a;
+	uh[6] = c >> 8;
+	uh[7] = c & 0xff;
+	for (n = 0; n < o->count; n++)
+		send_frame(o, o->frame_len, next_id(o, n), 0);
+}
+
+/*
  * "Checksum partial" + TCP + IPv4 on a frame whose inner EtherType says
  * IPv6: the L4 offset (Ethernet + IPv6 header) is inside the frame, the
  * flags lie about the frame.
@@ -444,6 +523,8 @@ static const struct {
 	{ "duplicate",	c_duplicate,	"exact duplicate segment, frame completes" },
 	{ "bad_csum",	c_bad_csum,	"outer TCP checksum wrong" },
 	{ "ecn",	c_ecn,		"inner IPv4 with ECN -E, outer TOS -T, CE on segment -C" },
+	{ "ignored",	c_ignored,	"valid frames, every ignored field non-zero" },
+	{ "udp_csum",	c_udp_csum,	"inner UDP -a -> -b, wrong checksum, STT flags -F" },
 	{ "flood",	c_flood,	"first segments only, distinct frame IDs" },
 };
 
@@ -453,7 +534,8 @@ static void usage(FILE *f)
 
 	fprintf(f, "usage: stt-craft -s SRC -d DST [-k KEY] [-p DPORT] [-P SPORT] [-n COUNT]\n"
 		   "                 [-l FRAMELEN] [-m SEGLEN] [-i ID] [-o FIRST:LAST]\n"
-		   "                 [-T TOS] [-C CE_SEGMENT] [-E INNER_ECN] CASE\n"
+		   "                 [-T TOS] [-C CE_SEGMENT] [-E INNER_ECN]\n"
+		   "                 [-F STT_FLAGS] [-a INNER_SRC] [-b INNER_DST] CASE\n"
 		   "cases:\n");
 	for (i = 0; i < sizeof(stt_cases) / sizeof(stt_cases[0]); i++)
 		fprintf(f, "  %-12s %s\n", stt_cases[i].name, stt_cases[i].help);
@@ -469,7 +551,7 @@ int main(int argc, char **argv)
 	size_t i;
 	int c, one = 1;
 
-	while ((c = getopt(argc, argv, "s:d:k:p:P:n:l:m:i:o:T:C:E:h")) != -1) {
+	while ((c = getopt(argc, argv, "s:d:k:p:P:n:l:m:i:o:T:C:E:F:a:b:h")) != -1) {
 		switch (c) {
 		case 's':
 			if (!inet_aton(optarg, &o.src))
@@ -514,6 +596,17 @@ int main(int argc, char **argv)
 			break;
 		case 'E':
 			o.inner_ecn = strtoul(optarg, NULL, 0);
+			break;
+		case 'F':
+			o.stt_flags = strtoul(optarg, NULL, 0);
+			break;
+		case 'a':
+			if (!inet_aton(optarg, &o.inner_src))
+				goto bad;
+			break;
+		case 'b':
+			if (!inet_aton(optarg, &o.inner_dst))
+				goto bad;
 			break;
 		case 'h':
 			usage(stdout);
