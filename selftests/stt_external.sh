@@ -180,6 +180,8 @@ hits()
 
 # tx NS: the stt0 tx_packets of a peer.
 tx() { nsx "$1" cat /sys/class/net/stt0/statistics/tx_packets; }
+# rx NS [DEV]: DEV's (default stt0) rx_packets in NS.
+rx() { nsx "$1" cat "/sys/class/net/${2:-stt0}/statistics/rx_packets"; }
 
 lwt_ping()
 {
@@ -210,13 +212,13 @@ isolation()
 	local nd0 nd1 rx0 rx1
 
 	nd0=$(stt_proc_val "$NS_B" rx_no_device)
-	rx0=$(nsx "$NS_B" cat /sys/class/net/stt0/statistics/rx_packets)
+	rx0=$(rx "$NS_B")
 	stt_try ip -n "$NS_A" route change 10.0.0.2/32 encap ip id 43 dst 192.0.2.2 dev stt0 ||
 		return 1
 	nsx "$NS_A" ping -q -c "$COUNT" -i 0.2 -W 1 10.0.0.2 >/dev/null 2>&1 &&
 		{ ktap_info "pings with context 43 reached B"; return 1; }
 	nd1=$(stt_proc_val "$NS_B" rx_no_device)
-	rx1=$(nsx "$NS_B" cat /sys/class/net/stt0/statistics/rx_packets)
+	rx1=$(rx "$NS_B")
 	ktap_info "B: rx_no_device $nd0 -> $nd1, stt0 rx_packets $rx0 -> $rx1"
 	stt_try ip -n "$NS_A" route change 10.0.0.2/32 encap ip id 42 dst 192.0.2.2 dev stt0 ||
 		return 1
@@ -291,11 +293,11 @@ coexist()
 		link set stt1 up
 	EOF
 	h0=$(hits 2)
-	rx0=$(nsx "$NS_A" cat /sys/class/net/stt1/statistics/rx_packets)
+	rx0=$(rx "$NS_A" stt1)
 	# Replies from B to A's external device's frames: B's frames match stt1.
 	nsx "$NS_A" ping -q -c "$COUNT" -i 0.2 -W 1 10.0.0.2 >/dev/null 2>&1
 	h1=$(hits 2)
-	rx1=$(nsx "$NS_A" cat /sys/class/net/stt1/statistics/rx_packets)
+	rx1=$(rx "$NS_A" stt1)
 	ktap_info "with stt1: stt1 rx_packets $rx0 -> $rx1, external's B filter $h0 -> $h1"
 	[ $((rx1 - rx0)) -ge "$COUNT" ] && [ "$h1" = "$h0" ] || return 1
 	stt_try ip -n "$NS_A" link del stt1 || return 1
@@ -376,10 +378,10 @@ ovs_fill4()
 		qdisc add dev ul clsact
 		filter add dev ul ingress prio 1 protocol ip flower src_ip 192.0.2.1 ip_proto tcp src_port $port dst_port 7471 action pass
 	EOF
-	rx0=$(nsx "$NS_B" cat /sys/class/net/stt0/statistics/rx_packets)
+	rx0=$(rx "$NS_B")
 	ovs_egress 42 192.0.2.2 "$COUNT" "$want" || return 1
 	p=$OVS_PORT
-	rx1=$(nsx "$NS_B" cat /sys/class/net/stt0/statistics/rx_packets)
+	rx1=$(rx "$NS_B")
 	h=$(tc -n "$NS_B" -s -j filter show dev ul ingress prio 1 |
 		jq '[.[] | .options.actions[]?.stats.packets // empty] | add // 0')
 	ktap_info "egress key: id 42, src 192.0.2.1, tp_src $port then $p;" \
@@ -392,9 +394,9 @@ ovs_fill6()
 	local want="id=43 src=2001:db8:d::1 dst=2001:db8:d::4 tp_src=PORT tp_dst=7471 ttl=64"
 	local rx0 rx1
 
-	rx0=$(nsx "$NS_D" cat /sys/class/net/stt0/statistics/rx_packets)
+	rx0=$(rx "$NS_D")
 	ovs_egress 43 2001:db8:d::4 "$COUNT" "$want" || return 1
-	rx1=$(nsx "$NS_D" cat /sys/class/net/stt0/statistics/rx_packets)
+	rx1=$(rx "$NS_D")
 	ktap_info "egress key: id 43, src 2001:db8:d::1, tp_src $OVS_PORT;" \
 		"D's stt0 rx $rx0 -> $rx1"
 	[ $((rx1 - rx0)) = "$COUNT" ]
