@@ -219,7 +219,7 @@ static struct stt_port *stt_port_get(struct stt_net *sn, __be16 port)
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return NULL;
-	p->rx_route = alloc_percpu(struct stt_rx_route);
+	p->rx_route = alloc_percpu(struct stt_rx_routes);
 	if (!p->rx_route) {
 		kfree(p);
 		return NULL;
@@ -240,8 +240,12 @@ static void stt_port_free_rcu(struct rcu_head *head)
 	struct stt_port *p = container_of(head, struct stt_port, rcu);
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		dst_release(per_cpu_ptr(p->rx_route, cpu)->dst);
+	for_each_possible_cpu(cpu) {
+		struct stt_rx_routes *r = per_cpu_ptr(p->rx_route, cpu);
+
+		dst_release(r->v4.dst);
+		dst_release(r->v6.dst);
+	}
 	free_percpu(p->rx_route);
 	kfree(p);
 }

@@ -682,22 +682,23 @@ static void stt_rcv(struct stt_net *sn, const struct net *net,
 }
 
 /*
- * Input route reuse (IPv4).  TCP's early demux gives a segment of an
- * established connection the input route its socket remembers (sk_rx_dst),
- * so it skips ip_route_input_noref().  STT segments have no socket: each
- * one took a full FIB lookup, reverse-path check included, after a useless
+ * Input route reuse.  TCP's early demux gives a segment of an established
+ * connection the input route its socket remembers (sk_rx_dst), so it skips
+ * the route lookup.  STT segments have no socket: each one took a full FIB
+ * lookup (for IPv4 with the reverse-path check), after a useless
  * established-socket lookup in early demux (together about 8% of the busy
  * receive CPU in make profile's wire-nogro).  So each port remembers, per
- * CPU, the local input route its last segment was given and the (saddr,
- * daddr, iif) it was given for; in PRE_ROUTING a segment with the same
- * triple gets it back without a reference (the skb stays in this RCU
+ * CPU and family, the local input route its last segment was given and the
+ * (saddr, daddr, iif) it was given for; in PRE_ROUTING a segment with the
+ * same triple gets it back without a reference (the skb stays in this RCU
  * section until LOCAL_IN, where stt_rcv() drops it), and routing and early
  * demux are skipped.
  *
  * As for sk_rx_dst, dst_check() catches any change to routes or addresses
- * (they bump the route genid).  Only without custom FIB rules: then the
- * input route of a segment to a local address depends on the triple alone,
- * not on its mark or TOS, and so does the reverse-path check it passed.
+ * (the IPv4 genid, the IPv6 route's cookie).  Only without custom FIB
+ * rules: then the input route of a segment to a local address depends on
+ * the triple alone, not on its mark, TOS or flow label, and so does the
+ * reverse-path check it passed.
  */
 static void stt_rx_route_use(struct stt_net *sn, struct stt_port *p,
 			     struct net *net, struct sk_buff *skb)
@@ -706,12 +707,32 @@ static void stt_rx_route_use(struct stt_net *sn, struct stt_port *p,
 	struct stt_rx_route *r;
 	struct dst_entry *dst;
 
-	if (skb_dst(skb) || stt_fib_has_custom_rules(net))
+	if (skb_dst(skb) || stt_fib_has_custom_rules(net, false))
 		return;
-	r = this_cpu_ptr(p->rx_route);
+	r = &this_cpu_ptr(p->rx_route)->v4;
 	dst = r->dst;
 	if (!dst || r->saddr != iph->saddr || r->daddr != iph->daddr ||
 	    r->iif != skb->dev->ifindex || !dst_check(dst, 0))
+		return;
+	skb_dst_set_noref(skb, dst);
+	stt_net_stat_inc(sn, STT_NET_RX_ROUTE_REUSED);
+}
+
+static void stt_rx_route_use6(struct stt_net *sn, struct stt_port *p,
+			      struct net *net, struct sk_buff *skb)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	struct stt_rx_route6 *r;
+	struct dst_entry *dst;
+
+	if (skb_dst(skb) || stt_fib_has_custom_rules(net, true))
+		return;
+	r = &this_cpu_ptr(p->rx_route)->v6;
+	dst = r->dst;
+	if (!dst || r->iif != skb->dev->ifindex ||
+	    !ipv6_addr_equal(&r->saddr, &ip6h->saddr) ||
+	    !ipv6_addr_equal(&r->daddr, &ip6h->daddr) ||
+	    !dst_check(dst, r->cookie))
 		return;
 	skb_dst_set_noref(skb, dst);
 	stt_net_stat_inc(sn, STT_NET_RX_ROUTE_REUSED);
@@ -725,15 +746,50 @@ static void stt_rx_route_learn(struct stt_port *p, struct net *net,
 	const struct iphdr *iph;
 	struct stt_rx_route *r;
 
-	r = this_cpu_ptr(p->rx_route);
-	if (!dst || dst == r->dst || stt_fib_has_custom_rules(net) ||
-	    skb_rtable(skb)->rt_type != RTN_LOCAL || !dst_hold_safe(dst))
+	r = &this_cpu_ptr(p->rx_route)->v4;
+	if (!dst || stt_fib_has_custom_rules(net, false) ||
+	    skb_rtable(skb)->rt_type != RTN_LOCAL)
 		return;
+	/* The triple of the last segment routed, even if its route is kept. */
+	if (dst != r->dst) {
+		if (!dst_hold_safe(dst))
+			return;
+		dst_release(r->dst);
+		r->dst = dst;
+	}
 	iph = ip_hdr(skb);
-	dst_release(r->dst);
-	r->dst = dst;
 	r->saddr = iph->saddr;
 	r->daddr = iph->daddr;
+	r->iif = skb->dev->ifindex;
+}
+
+static void stt_rx_route_learn6(struct stt_port *p, struct net *net,
+				struct sk_buff *skb)
+{
+	struct dst_entry *dst = skb_dst(skb);
+	const struct ipv6hdr *ip6h;
+	struct stt_rx_route6 *r;
+
+	r = &this_cpu_ptr(p->rx_route)->v6;
+	if (!dst || stt_fib_has_custom_rules(net, true) ||
+	    !(dst_rt6_info(dst)->rt6i_flags & RTF_LOCAL))
+		return;
+	/*
+	 * A lookup may return the route kept after its cookie has changed
+	 * (a tree change renumbers the nodes; the per-CPU route stays): take
+	 * the cookie and the triple again, or a stale cookie would fail
+	 * dst_check() for good.
+	 */
+	if (dst != r->dst) {
+		if (!dst_hold_safe(dst))
+			return;
+		dst_release(r->dst);
+		r->dst = dst;
+	}
+	ip6h = ipv6_hdr(skb);
+	r->cookie = rt6_get_cookie(dst_rt6_info(dst));
+	r->saddr = ip6h->saddr;
+	r->daddr = ip6h->daddr;
 	r->iif = skb->dev->ifindex;
 }
 
@@ -765,7 +821,9 @@ static unsigned int stt_nf_segment(struct sk_buff *skb, struct stt_net *sn,
 	}
 
 	stt_net_stat_inc(sn, STT_NET_RX_SEGMENTS);
-	if (!ipv6)
+	if (ipv6)
+		stt_rx_route_learn6(p, net, skb);
+	else
 		stt_rx_route_learn(p, net, skb);
 	if (!pskb_may_pull(skb, thoff + sizeof(*th))) {
 		stt_rx_drop(sn, skb, STT_NET_RX_TRUNCATED, 1);
@@ -964,7 +1022,11 @@ static unsigned int stt_nf_notrack(struct sk_buff *skb, struct stt_net *sn,
 		return NF_ACCEPT;
 	if (!skb_get_nfct(skb))
 		stt_skb_notrack(skb);
-	if (proto == IPPROTO_TCP && !ipv6)
+	if (proto != IPPROTO_TCP)
+		return NF_ACCEPT;
+	if (ipv6)
+		stt_rx_route_use6(sn, p, net, skb);
+	else
 		stt_rx_route_use(sn, p, net, skb);
 	return NF_ACCEPT;
 }

@@ -203,9 +203,10 @@ struct stt_dev {
 #define STT_HASH_BITS		8
 
 /*
- * The IPv4 input route the last segment to a port was given on this CPU,
- * with the (saddr, daddr, iif) it was given for (stt_rx_route_use()).
- * Written and read only by its own CPU, in the input path (BH off).
+ * The input route the last segment to a port was given on this CPU, per
+ * family, with the (saddr, daddr, iif) it was given for
+ * (stt_rx_route_use()).  Written and read only by its own CPU, in the
+ * input path (BH off).
  */
 struct stt_rx_route {
 	struct dst_entry	*dst;		/* holds a reference */
@@ -214,11 +215,24 @@ struct stt_rx_route {
 	int			iif;
 };
 
+struct stt_rx_route6 {
+	struct dst_entry	*dst;		/* holds a reference */
+	struct in6_addr		saddr;
+	struct in6_addr		daddr;
+	int			iif;
+	u32			cookie;		/* for dst_check() */
+};
+
+struct stt_rx_routes {
+	struct stt_rx_route	v4;
+	struct stt_rx_route6	v6;
+};
+
 struct stt_port {
 	struct hlist_node	node;
 	struct rcu_head		rcu;
 	struct stt_dev __rcu	*external;	/* the port's external device */
-	struct stt_rx_route __percpu *rx_route;
+	struct stt_rx_routes __percpu *rx_route;
 	__be16			port;
 	unsigned int		refs;
 };
@@ -277,8 +291,15 @@ static inline void stt_dev_stat_add(struct stt_dev *stt, enum stt_dev_stat s,
 }
 
 /* Policy routing in use: an input route may depend on more than addresses. */
-static inline bool stt_fib_has_custom_rules(const struct net *net)
+static inline bool stt_fib_has_custom_rules(const struct net *net, bool ipv6)
 {
+	if (ipv6) {
+#ifdef CONFIG_IPV6_MULTIPLE_TABLES
+		return READ_ONCE(net->ipv6.fib6_has_custom_rules);
+#else
+		return false;
+#endif
+	}
 #ifdef CONFIG_IP_MULTIPLE_TABLES
 	return READ_ONCE(net->ipv4.fib_has_custom_rules);
 #else

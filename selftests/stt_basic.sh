@@ -20,7 +20,7 @@ stt_require ethtool iperf3 ping ss timeout
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 19
+ktap_plan 20
 
 if stt_topo_setup; then
 	ktap_pass "topology: two netns, veth underlay, $TUN in each"
@@ -177,6 +177,40 @@ route_reused()
 	[ "${seg:-0}" -gt 100 ] && [ $((${reused:-0} * 10)) -ge $((seg * 9)) ]
 }
 
+# A second source: stt1 on A sends from another underlay address
+# (192.0.2.11, key 2).  B gives every source on its underlay the same local
+# input route (IPv4 caches it per nexthop), so the remembered route must
+# take the new (saddr, daddr, iif) even when the route itself is the one
+# it keeps.  Both tunnels are set up first (address changes retire every
+# route), then a transfer over stt0 and one over stt1, both pinned to CPU 0
+# (iperf3 -A 0,0): >= 90% of stt1's segments must reuse the route.
+route_two_sources()
+{
+	local s0 s1 r0 r1
+
+	stt_try ip -n "$NS_A" -batch - <<-EOF || return 1
+		addr add 192.0.2.11/24 dev $UL_A
+		link add stt1 type stt remote $UL_IP_B local 192.0.2.11 key 2
+		addr add 10.0.1.1/24 dev stt1
+		link set stt1 up
+	EOF
+	stt_try ip -n "$NS_B" -batch - <<-EOF || return 1
+		link add stt1 type stt remote 192.0.2.11 local $UL_IP_B key 2
+		addr add 10.0.1.2/24 dev stt1
+		link set stt1 up
+	EOF
+	stt_ping "$NS_A" 10.0.1.2 1 >/dev/null || return 1
+	stt_iperf "$NS_B" "$IN_IP_B" "$NS_A" 1 -A 0,0 >/dev/null || return 1
+	s0=$(stt_proc_val "$NS_B" rx_segments) r0=$(stt_proc_val "$NS_B" rx_route_reused)
+	stt_iperf "$NS_B" 10.0.1.2 "$NS_A" 2 -A 0,0 >/dev/null || return 1
+	s1=$(stt_proc_val "$NS_B" rx_segments) r1=$(stt_proc_val "$NS_B" rx_route_reused)
+	ktap_info "second source (192.0.2.11, stt1) after the first: B rx_segments +$((s1 - s0)), rx_route_reused +$((r1 - r0))"
+	# Gone again: nothing of stt1's may reach B in the points below.
+	stt_try ip -n "$NS_A" link del stt1 && stt_try ip -n "$NS_B" link del stt1 ||
+		return 1
+	[ $((s1 - s0)) -gt 100 ] && [ $(((r1 - r0) * 10)) -ge $(((s1 - s0) * 9)) ]
+}
+
 # ul_rx NS DEV: packets DEV received.
 ul_rx() { nsx "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
 
@@ -234,12 +268,14 @@ route_rules()
 if [ "$STT_KIND" = stt ]; then
 	ktap_result "input route reuse: >= 90% of B's segments skipped the FIB (rx_route_reused)" \
 		route_reused
+	ktap_result "input route reuse follows the source: a second source address of A reuses it too (>= 90%)" \
+		route_two_sources
 	ktap_result "input route reuse follows routing: a prohibit route to A with rp_filter on B stops every segment at once; removed, the tunnel works" \
 		route_change
 	ktap_result "input route reuse off while custom FIB rules exist (ip rule)" \
 		route_rules
 else
-	for t in "input route reuse" "routing change" "custom rules"; do
+	for t in "input route reuse" "second source" "routing change" "custom rules"; do
 		ktap_skip "$t" "STT_KIND=$STT_KIND: stt's own counters"
 	done
 fi

@@ -20,6 +20,9 @@
 # frames (non-IP inner) carry no IP flags, L4 offset or MSS (§3.1.1).
 # Data: sha256-checked transfers for v4-in-v6, v6-in-v6 and v6-in-v4 that
 # go through reassembly, and the segment identity holds.
+# Input route reuse over the IPv6 underlay: >= 90% of B's segments in the
+# two IPv6-underlay transfers skip the lookup, and once B's underlay
+# address is gone no segment reaches STT on the kept route.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -44,7 +47,7 @@ stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
 
-ktap_plan 17
+ktap_plan 19
 
 # decode6 PCAP [tshark args]: the STT heuristic over IPv6.
 decode6()
@@ -170,10 +173,12 @@ ip -n "$NS_A" neigh flush dev "$TUN"
 stt_ping "$NS_A" "$IN_IP_B" 1 >/dev/null
 stt_snap "$NS_B" "$TUN" "$TMP/b0"
 stt_snap "$NS_B" "$TUN46" "$TMP/c0"
+SEG0=$(stt_proc_val "$NS_B" rx_segments) REUSED0=$(stt_proc_val "$NS_B" rx_route_reused)
 ktap_result "v4-in-v6: 8 MiB A->B arrive with the right sha256" \
 	stt_xfer_noted "$NS_B" "$IN_IP_B" "$NS_A" "$FILE" 5301
 ktap_result "v6-in-v6: 8 MiB A->B arrive with the right sha256" \
 	stt_xfer_noted "$NS_B" "$IN6_B" "$NS_A" "$FILE" 5302
+SEG1=$(stt_proc_val "$NS_B" rx_segments) REUSED1=$(stt_proc_val "$NS_B" rx_route_reused)
 ktap_result "v6-in-v4: 8 MiB A->B over $TUN46 arrive with the right sha256" \
 	stt_xfer_noted "$NS_B" "$IN46_B" "$NS_A" "$FILE" 5303
 stt_snap "$NS_B" "$TUN" "$TMP/b1"
@@ -255,6 +260,44 @@ move_to_v6()
 }
 ktap_result "changelink: $TUN46 moved from the IPv4 to the IPv6 underlay, ping over it" \
 	move_to_v6
+
+# Input route reuse over the IPv6 underlay: the two transfers above.
+reuse6()
+{
+	local seg=$((SEG1 - SEG0)) reused=$((REUSED1 - REUSED0))
+
+	ktap_info "IPv6 underlay transfers: B rx_segments +$seg, rx_route_reused +$reused"
+	[ "$seg" -gt 1000 ] && [ $((reused * 10)) -ge $((seg * 9)) ]
+}
+ktap_result "input route reuse over the IPv6 underlay: >= 90% of B's segments skipped the FIB" \
+	reuse6
+
+# B's underlay address goes: the segments A keeps sending to it (its
+# neighbour entry pinned) must not reach STT on the remembered route; back
+# (nodad), the tunnel works again.
+addr_gone6()
+{
+	local mac s0 s1 u0 u1 ok=0
+
+	mac=$(nsx "$NS_B" cat "/sys/class/net/$UL_B/address")
+	stt_try ip -n "$NS_A" neigh replace "$UL6_B" lladdr "$mac" dev "$UL_A" \
+		nud permanent || return 1
+	stt_try ip -n "$NS_B" addr del "$UL6_B/64" dev "$UL_B" || return 1
+	s0=$(stt_proc_val "$NS_B" rx_segments)
+	u0=$(nsx "$NS_B" cat "/sys/class/net/$UL_B/statistics/rx_packets")
+	nsx "$NS_A" ping -q -c 5 -i 0.2 -W 1 "$IN_IP_B" >/dev/null 2>&1 &&
+		{ ktap_info "pings reached B without its underlay address"; ok=1; }
+	s1=$(stt_proc_val "$NS_B" rx_segments)
+	u1=$(nsx "$NS_B" cat "/sys/class/net/$UL_B/statistics/rx_packets")
+	ktap_info "B's $UL6_B removed: $UL_B rx +$((u1 - u0)), rx_segments +$((s1 - s0))"
+	[ $((u1 - u0)) -ge 5 ] && [ "$s1" = "$s0" ] || ok=1
+	stt_try ip -n "$NS_B" addr add "$UL6_B/64" dev "$UL_B" nodad &&
+		stt_try ip -n "$NS_A" neigh del "$UL6_B" dev "$UL_A" || return 1
+	stt_wait_for 10 stt_ping "$NS_A" "$IN_IP_B" 1 || return 1
+	[ "$ok" = 0 ]
+}
+ktap_result "input route reuse follows IPv6 address changes: B's underlay address removed, nothing reaches STT; restored, ping" \
+	addr_gone6
 
 ktap_result "segment identity in B (rx_segments = delivered + dropped + held)" \
 	stt_check_identity "$NS_B"
