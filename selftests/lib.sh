@@ -785,6 +785,38 @@ stt_decode()
 		2>/dev/null
 }
 
+# Expert infos of the STT dissector, its reassembly errors, and malformed
+# packets inside STT.  The inner TCP's own analysis warnings (lost
+# segment, window full, ...) are not STT's and are not looked at.
+STT_EXPERT='stt.version_unknown.expert || stt.data_offset_bad.expert ||
+	stt.l4offset_bad.expert || stt.mss_bad.expert ||
+	stt.checksum_bad.expert || stt.segment.error || stt.segment.overlap ||
+	stt.segment.multipletails || stt.segment.toolongfragment ||
+	(stt && _ws.malformed)'
+
+# stt_expert_clean PCAP... : no STT expert info in any of the captures
+# (merged into one, so that tshark starts once); up to 10 offenders as
+# KTAP notes otherwise.  IPv6 captures need STT_DECODE_ARGS="-o
+# ipv6.try_heuristic_first:TRUE".
+stt_expert_clean()
+{
+	local bad pcap=$1
+
+	if [ $# -gt 1 ]; then
+		pcap=$(mktemp --suffix=.pcap "${TMPDIR:-/tmp}/stt-expert.XXXXXX") || return 1
+		mergecap -F pcap -w "$pcap" "$@" || return 1
+	fi
+	# shellcheck disable=SC2086 # a list of tshark options
+	bad=$(stt_decode "$pcap" ${STT_DECODE_ARGS:-} -Y "$STT_EXPERT" -T fields \
+		-e frame.number -e _ws.expert.message -E occurrence=a \
+		-E aggregator='; ')
+	[ "$pcap" = "$1" ] || rm -f "$pcap"
+	[ -z "$bad" ] && return 0
+	ktap_info "$(printf '%s\n' "$bad" | wc -l) packets with STT expert info, e.g.:"
+	printf '%s\n' "$bad" | head -10 | ktap_info
+	return 1
+}
+
 # One readable line per segment.
 stt_decode_table()
 {

@@ -23,12 +23,12 @@ XFER_MIB=2
 XFER_PORT=5310
 
 ktap_header
-stt_require ethtool ping ss timeout dumpcap tshark
+stt_require ethtool ping ss timeout dumpcap tshark mergecap
 stt_have python3 || [ -x /usr/bin/python3 ] || ktap_skip_all "python3 missing"
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 25
+ktap_plan 26
 
 if stt_topo_setup; then
 	ktap_pass "topology: two netns, veth underlay, $TUN in each"
@@ -333,6 +333,11 @@ ktap_check "tso off: stt0's average frame is at most one MTU (the stack segmente
 	"$([ "$AVG_OFF" -gt 0 ] && [ "$AVG_OFF" -le 1518 ] && echo 0)"
 ktap_check "tso off: the stack, not stt's fallback, segmented (tx_sw_segmented +0)" \
 	"$([ "$SWSEG" = 0 ] && echo 0)"
+# The transfer's payload is random: decoded as data, so that no heuristic
+# dissector takes a stretch of it for a (malformed) protocol of its own.
+STT_DECODE_ARGS="-d tcp.port==$XFER_PORT,data"
+ktap_result "tso on and off: no STT expert info in either capture (tshark)" \
+	stt_expert_clean "$TMP/tso_on.pcap" "$TMP/tso_off.pcap"
 
 check_dmesg
 ktap_finished

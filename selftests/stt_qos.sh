@@ -9,7 +9,10 @@
 #    a flow share one, and the flows' ports are uniform over 64 buckets
 #    (chi-square, 63 degrees of freedom, p > 0.001: statistic < 103.44).
 #    Then "srcport 50000 50003" by changelink: 100 flows use exactly
-#    those four ports, each of them.
+#    those four ports, each of them.  A TCP stream keeps its outer source
+#    port across retransmission timeouts (netem drops all of A's packets
+#    for 2 s; TCP rehashes the sender's sk_txhash on each timeout,
+#    TcpTimeoutRehash).
 # 2. ttl inherit: an inner ping with TTL 33 leaves with outer TTL 33; an
 #    inner ARP request (not IP) with the route's default, 64.  df unset,
 #    set and inherit (vxlan/geneve semantics) against inner DF set and
@@ -20,13 +23,13 @@
 source "$(dirname "$0")/lib.sh"
 
 ktap_header
-stt_require ethtool ping timeout dumpcap tshark
+stt_require ethtool ping timeout dumpcap tshark mergecap
 stt_have python3 || [ -x /usr/bin/python3 ] || ktap_skip_all "python3 missing"
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 [ "$STT_KIND" = stt ] || ktap_skip_all "STT_KIND=$STT_KIND: this test is for stt only"
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 14
+ktap_plan 16
 
 if stt_topo_setup; then
 	ktap_pass "topology: two netns, veth underlay, $TUN in each"
@@ -154,6 +157,72 @@ narrow()
 ktap_result "srcport 50000 50003 (changelink): 100 flows use exactly those 4 ports, all of them" \
 	narrow
 stt_try ip -n "$NS_A" link set "$TUN" type stt srcport 49152 65535
+
+# tcpext NS NAME: a TcpExt counter of NS.
+tcpext()
+{
+	nsx "$1" awk -v n="$2" '$1 == "TcpExt:" && !h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
+		$1 == "TcpExt:" { print $c[n] + 0 }' /proc/net/netstat
+}
+
+# A paced TCP stream from A to B over stt0 with a 2 s blackout on A's
+# underlay in the middle.  A is the sender and the accepting side (iperf3
+# -R: the client in B receives), whose socket rehashes its sk_txhash on
+# each retransmission timeout (net.core.txrehash); the outer source port,
+# a hash of the inner headers, must not move.  A's inner neighbour is
+# pinned so that no ARP frame joins the capture.
+rto_port()
+{
+	local mac t0 t1 o0 o1 ports cpid cap=$TMP/rto.pcap ok=0
+
+	modprobe -q sch_netem 2>/dev/null
+	mac=$(nsx "$NS_B" cat "/sys/class/net/$TUN/address")
+	stt_try ip -n "$NS_A" neigh replace "$IN_IP_B" lladdr "$mac" dev "$TUN" \
+		nud permanent || return 1
+	nsx "$NS_A" timeout 60 iperf3 -s -1 -B "$IN_IP_A" -p 5206 >/dev/null 2>&1 &
+	stt_track_pid $!
+	stt_sleep 1
+	nsx "$NS_B" timeout 60 iperf3 -c "$IN_IP_A" -p 5206 -R -t 9 -b 20M \
+		--connect-timeout 5000 >"$TMP/rto.iperf" 2>&1 &
+	cpid=$!
+	stt_track_pid "$cpid"
+	stt_sleep 2
+	cap_start "$cap" 20000 60 || ok=1
+	t0=$(tcpext "$NS_A" TcpTimeoutRehash) o0=$(tcpext "$NS_A" TCPTimeouts)
+	stt_sleep 1
+	stt_try ip netns exec "$NS_A" tc qdisc add dev "$UL_A" root netem loss 100% ||
+		ok=1
+	stt_sleep 2
+	stt_try ip netns exec "$NS_A" tc qdisc del dev "$UL_A" root || ok=1
+	wait "$cpid" || { ktap_info "iperf3 -R: $(tail -3 "$TMP/rto.iperf")"; ok=1; }
+	t1=$(tcpext "$NS_A" TcpTimeoutRehash) o1=$(tcpext "$NS_A" TCPTimeouts)
+	stt_cap_stop
+	ip -n "$NS_A" neigh del "$IN_IP_B" dev "$TUN" 2>/dev/null
+	# The outer TCP source port of every captured segment, counted.
+	ports=$(stt_python - "$cap" <<'PY'
+import collections, struct, sys
+d = open(sys.argv[1], "rb").read()
+e = "<" if d[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+off, c = 24, collections.Counter()
+while off + 16 <= len(d):
+    incl = struct.unpack(e + "I", d[off + 8:off + 12])[0]
+    p = d[off + 16:off + 16 + incl]
+    off += 16 + incl
+    if len(p) >= 38 and p[12:14] == b"\x08\x00":
+        c[struct.unpack(">H", p[14 + (p[14] & 15) * 4:][:2])[0]] += 1
+print(" ".join("%d:%d" % kv for kv in sorted(c.items())))
+PY
+)
+	ktap_info "A: TCPTimeouts +$((o1 - o0)), TcpTimeoutRehash +$((t1 - t0));" \
+		"outer source ports (port:segments): ${ports:-none}"
+	# iperf3's control connection is an inner flow of its own, with a
+	# few segments; a port per timeout would split the stream's
+	# thousands over several.
+	[ "$ok" = 0 ] && [ $((t1 - t0)) -ge 1 ] &&
+		[ "$(tr ' ' '\n' <<<"$ports" | awk -F: '$2 >= 100' | grep -c .)" = 1 ]
+}
+ktap_result "srcport: one outer source port for a TCP stream across retransmission timeouts (sk_txhash rehashed; one port with >= 100 segments)" \
+	rto_port
 
 ###########################################################################
 # 2. ttl inherit, df (IPv4 underlay) and the Diffserv models on
@@ -291,6 +360,9 @@ ktap_result "dscp-decap copy: inner ECT(1) keeps its ECN field (TOS 0x29)" \
 	decap_is 301 41
 ktap_result "dscp-decap ignore: inner TOS 0x01 arrives unchanged" \
 	decap_is 302 1
+
+ktap_result "no STT expert info in any capture above (tshark)" \
+	stt_expert_clean "$TMP"/*.pcap
 
 check_dmesg
 ktap_finished

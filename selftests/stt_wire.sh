@@ -19,14 +19,6 @@
 source "$(dirname "$0")/lib.sh"
 
 CHECK=$STT_SELFTESTS/stt_wire_check.py
-# Expert infos of the STT dissector, its reassembly errors, and malformed
-# packets inside STT.  The inner TCP's own analysis warnings (lost
-# segment, window full, ...) are not STT's and are not looked at.
-STT_EXPERT='stt.version_unknown.expert || stt.data_offset_bad.expert ||
-	stt.l4offset_bad.expert || stt.mss_bad.expert ||
-	stt.checksum_bad.expert || stt.segment.error || stt.segment.overlap ||
-	stt.segment.multipletails || stt.segment.toolongfragment ||
-	(stt && _ws.malformed)'
 
 ktap_header
 stt_require ethtool iperf3 ping ss timeout dumpcap tshark
@@ -94,18 +86,6 @@ stt_decode_fields()
 		-E separator=/t -E occurrence=f "$@"
 }
 
-# No STT expert info, reassembly error or malformed STT packet.
-expert_clean()
-{
-	local bad
-
-	bad=$(stt_decode "$1" -Y "$STT_EXPERT" -T fields -e frame.number \
-		-e _ws.expert.message -E occurrence=a -E aggregator='; ')
-	[ -z "$bad" ] && return 0
-	ktap_info "$(printf '%s\n' "$bad" | wc -l) packets with STT expert info, e.g.:"
-	printf '%s\n' "$bad" | head -10 | ktap_info
-	return 1
-}
 
 # Reassembled frames carry Ethernet + IPv4 between 10.0.0.1 and 10.0.0.2.
 inner_decodes()
@@ -148,7 +128,7 @@ ktap_check "tso off: STT segments captured on the underlay (>= 100)" \
 	"$([ "$WIRE_NSEG" -ge 100 ] && echo 0)"
 ktap_check "tso off: every segment and frame well formed (stt_wire_check.py)" "$RC"
 ktap_result "tso off: no STT expert info or reassembly error in tshark" \
-	expert_clean "$PCAP"
+	stt_expert_clean "$PCAP"
 ktap_result "tso off: reassembled frames decode as Ethernet/IPv4 10.0.0.1<->10.0.0.2" \
 	inner_decodes "$PCAP"
 
@@ -170,7 +150,7 @@ RC=$?
 ktap_info "tso on: A tx_gso_frames +$(stt_delta "$TMP/a0" "$TMP/a1" tx_gso_frames)"
 ktap_info "$WIRE_OUT"
 ktap_check "tso on: every frame handed to veth whole (big GSO packets among them), headers consistent" "$RC"
-ktap_result "tso on: no STT expert info in tshark" expert_clean "$PCAP"
+ktap_result "tso on: no STT expert info in tshark" stt_expert_clean "$PCAP"
 
 ###########################################################################
 # 3. ECN (RFC 6040 normal mode): the inner ECN field goes to the outer
