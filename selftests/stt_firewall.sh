@@ -36,6 +36,8 @@ IN_C_IP_C=10.0.2.3
 
 ktap_header
 stt_require nft conntrack iperf3 ping ethtool timeout
+# A port nothing listens on, for the RST control.
+CTL_PORT=$((STT_PORT + 1))
 [ "$STT_KIND" = stt ] || ktap_skip_all "STT_KIND=$STT_KIND: this test is for stt only"
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
@@ -49,7 +51,7 @@ done
 [ -d /sys/module/nft_ct ] || ktap_skip_all "no nft_ct (nftables conntrack) module"
 [ -d /sys/module/nf_conntrack_netlink ] ||
 	ktap_skip_all "no nf_conntrack_netlink (conntrack -L) module"
-ktap_plan 11
+ktap_plan 12
 
 # The ruleset of the README's "Host firewall" section, for one host.
 ruleset()
@@ -69,11 +71,15 @@ ruleset()
 			}
 			chain output {
 				type filter hook output priority filter; policy accept;
+				tcp sport $STT_PORT tcp flags & rst == rst counter name stt_rst
+				tcp sport $CTL_PORT tcp flags & rst == rst counter name ctl_rst
 				ct state invalid counter name invalid_out drop
 			}
 			counter invalid_in { }
 			counter invalid_out { }
 			counter stt_refused { }
+			counter stt_rst { }
+			counter ctl_rst { }
 		}
 	EOF
 }
@@ -189,6 +195,30 @@ no_invalid()
 	return "$bad"
 }
 ktap_result "no packet counted ct-invalid on A or B (input and output)" no_invalid
+
+# STT is not TCP (draft §4): the receive hook takes every segment to the
+# port, so the stack never answers one with a RST.  The control shows that
+# the same rule counts the RST of a refused connection (on A's lo).
+no_rst()
+{
+	local h ns n bad=0
+
+	for h in A B; do
+		ns=NS_$h
+		n=$(counter "${!ns}" stt_rst)
+		[ "$n" = 0 ] || { ktap_info "$h: ${n:-?} RSTs from port $STT_PORT"; bad=1; }
+	done
+	if nsx "$NS_A" timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$CTL_PORT" 2>/dev/null; then
+		ktap_info "control: a connection to port $CTL_PORT was accepted"
+		bad=1
+	fi
+	n=$(counter "$NS_A" ctl_rst)
+	ktap_info "control: a refused connection on A's lo: ctl_rst ${n:-?}"
+	[ "${n:-0}" -ge 1 ] || bad=1
+	return "$bad"
+}
+ktap_result "no TCP RST from port $STT_PORT on A or B (control: a refused connection's RST is counted)" \
+	no_rst
 
 ct_clean()
 {
