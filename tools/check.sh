@@ -36,8 +36,8 @@
 # tagged with its kernel.  Default: one per host CPU (nproc), so both
 # kernels at once on a 2-core host: the suite is mostly a shell starting
 # one process after another, which keeps about one host core busy per VM.
-# The tests in QUIET_TESTS (the flood test's throughput ratio) then run
-# afterwards, one kernel at a time.  CHECK_JOBS=1 runs everything one
+# The tests in QUIET_TESTS (the flood's and the bench smoke's throughput
+# ratios) then run afterwards, one kernel at a time.  CHECK_JOBS=1 runs everything one
 # kernel after the other.
 #
 # CHECK_QUIET_LOCK: a file that another job on this host (CI's SANITIZE=1
@@ -248,8 +248,9 @@ trap 'rm -rf "$RESULTS"' EXIT
 # with CHECK_JOBS > 1 they run after the others, one kernel at a time
 # (their logs: build/check/KVER-quiet.log).  Beside another VM the flood
 # test's iperf3 lost more than half its throughput to the other guest,
-# not to the flood.
-QUIET_TESTS=(stt_flood)
+# not to the flood.  The benchmark's tripwire compares STT with plain in
+# the same way.
+QUIET_TESTS=(stt_flood stt_bench_smoke)
 
 JOBS=${CHECK_JOBS:-$(nproc 2>/dev/null || echo 1)}
 LOG_TAG=""
