@@ -10,10 +10,16 @@ sample is exact to the block, and the stops themselves cost the guest a
 fraction of a millisecond each.
 
     gdbprof.py --port 1234 --log VM_LOG --prefix PREFIX [--interval 0.02]
+               [--stack WORDS]
 
 It samples between the "PROFILE-BEGIN KIND" and "PROFILE-END" lines the
 guest prints (VM_LOG, as it grows) into PREFIX-KIND.samples, one
-"vcpu rip" line (hex) per sample, and ends with the VM.  One connection
+"vcpu rip" line (hex) per sample, and ends with the VM.  With --stack,
+a sample taken in the kernel also reads WORDS 64-bit words from the top
+of its stack and appends those that point into the kernel's text or
+modules: return addresses, most of them, which symbolize.py --callers
+turns into rough call chains (the kernel keeps no frame pointers; stale
+words on the stack show up too).  One connection
 for the whole run: QEMU 7.2's gdbstub does not take a second one.
 tools/bench/profile.sh boots the VM with -gdb and symbolizes the result.
 """
@@ -88,13 +94,29 @@ def threads(stub):
     return out
 
 
-def rip(stub, tid):
+KTEXT = 0xffffffff80000000          # kernel text and modules from here up
+
+
+def reg(regs, i):
+    return int.from_bytes(bytes.fromhex(regs[i * 16:(i + 1) * 16]), "little")
+
+
+def sample(stub, tid, words):
+    """(rip, [kernel text words from the top of the stack]) or None."""
     if stub.cmd("Hg%x" % tid) != "OK":
         return None
-    regs = stub.cmd("g")            # x86_64: 16 GPRs, then rip
+    regs = stub.cmd("g")            # x86_64: rax rbx rcx rdx rsi rdi rbp rsp r8-r15, rip
     if len(regs) < 17 * 16:
         return None
-    return int.from_bytes(bytes.fromhex(regs[16 * 16:17 * 16]), "little")
+    pc, stack = reg(regs, 16), []
+    if words and pc >= KTEXT:
+        mem = stub.cmd("m%x,%x" % (reg(regs, 7), 8 * words))
+        if not mem.startswith("E") and len(mem) % 16 == 0:
+            for i in range(0, len(mem), 16):
+                w = int.from_bytes(bytes.fromhex(mem[i:i + 16]), "little")
+                if w >= KTEXT:
+                    stack.append(w)
+    return pc, stack
 
 
 def connect(port, secs):
@@ -135,6 +157,8 @@ def main():
                     help="the VM's output: PROFILE-BEGIN KIND / PROFILE-END lines")
     ap.add_argument("--prefix", required=True, help="samples go to PREFIX-KIND.samples")
     ap.add_argument("--interval", type=float, default=0.02)
+    ap.add_argument("--stack", type=int, default=0,
+                    help="stack words to scan per kernel sample (0: none)")
     args = ap.parse_args()
 
     stub = connect(args.port, 120)
@@ -167,9 +191,10 @@ def main():
                 continue
             stub.interrupt()
             for i, tid in enumerate(tids):
-                pc = rip(stub, tid)
-                if pc is not None:
-                    out.write("%d %x\n" % (i, pc))
+                smp = sample(stub, tid, args.stack)
+                if smp is not None:
+                    out.write(" ".join(["%d" % i] + ["%x" % w for w in
+                                                     [smp[0]] + smp[1]]) + "\n")
                     n += 1
             stub.send("c")
     except (EOFError, OSError):

@@ -10,7 +10,10 @@
 # host while each kind's iperf3 runs (tools/bench/gdbprof.py), and prints
 # a flat profile of each kind against the guest's kallsyms
 # (tools/bench/symbolize.py).  PROF_PROFILE (nic-tso), PROF_SECS (8),
-# PROF_TOP (25).  Results: build/profile/KVER-PROFILE.{log,txt}.
+# PROF_TOP (25); PROF_STACK (32) stack words read per sample and
+# PROF_CALLERS (native_queued_spin_lock_slowpath) the functions whose
+# callers are listed ("" for none).  Results:
+# build/profile/KVER-PROFILE.{log,txt}.
 
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
@@ -24,7 +27,8 @@ PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 
 echo "profile: $KVER, profile $PROFILE, ${SECS} s sampled per kind, gdbstub on port $PORT"
 rm -f "$OUT".log "$OUT"-*.samples
-tools/bench/gdbprof.py --port "$PORT" --log "$OUT.log" --prefix "$OUT" &
+tools/bench/gdbprof.py --port "$PORT" --log "$OUT.log" --prefix "$OUT" \
+	--stack "${PROF_STACK:-32}" &
 gpid=$!
 VM_APPEND="nokaslr" VM_QEMU_ARGS="-gdb tcp:127.0.0.1:$PORT" VM_ENV="PROF_PROFILE PROF_SECS" \
 	PROF_PROFILE=$PROFILE PROF_SECS=$SECS \
@@ -38,4 +42,5 @@ for f in "$OUT"-*.samples; do
 	runs+=("${kind%.samples}=$f")
 done
 [ ${#runs[@]} -gt 0 ] || { echo "profile: nothing sampled"; exit 1; }
-tools/bench/symbolize.py --log "$OUT.log" --top "${PROF_TOP:-25}" "${runs[@]}" | tee "$OUT.txt"
+tools/bench/symbolize.py --log "$OUT.log" --top "${PROF_TOP:-25}" \
+	--callers "${PROF_CALLERS-native_queued_spin_lock_slowpath}" "${runs[@]}" | tee "$OUT.txt"

@@ -2,12 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 """Turn gdbprof.py samples into a flat profile.
 
-    symbolize.py --log VM_LOG [--top 25] KIND=SAMPLES...
+    symbolize.py --log VM_LOG [--top 25] [--callers SYM,...] KIND=SAMPLES...
 
 VM_LOG holds profile-guest.sh's PROFILE-KSYM lines: the guest's
 /proc/kallsyms text symbols, kernel and modules (stt.ko's show as
 "stt:NAME").  Idle and user space are counted apart; the function
 percentages are of the busy (non-idle) samples, kernel and user.
+
+--callers: for the samples in each SYM (gdbprof.py --stack samples only),
+the most common chains of the first CHAIN (3) distinct functions found on
+the stack above it: a rough caller profile (stale stack words included).
 """
 
 import argparse
@@ -41,6 +45,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--log", required=True)
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--callers", default="",
+                    help="comma-separated functions to show callers of")
+    ap.add_argument("--chain", type=int, default=3)
     ap.add_argument("runs", nargs="+", help="KIND=SAMPLES")
     args = ap.parse_args()
 
@@ -57,10 +64,22 @@ def main():
     for run in args.runs:
         kind, path = run.split("=", 1)
         counts = collections.Counter()
+        callers = {c: collections.Counter() for c in args.callers.split(",") if c}
         with open(path) as f:
             for line in f:
-                _, pc = line.split()
-                counts[name(int(pc, 16))] += 1
+                words = line.split()
+                sym = name(int(words[1], 16))
+                counts[sym] += 1
+                if sym not in callers:
+                    continue
+                chain = []
+                for w in words[2:]:
+                    s = name(int(w, 16))
+                    if s != sym and s not in chain and s != "[unknown]":
+                        chain.append(s)
+                    if len(chain) == args.chain:
+                        break
+                callers[sym][" < ".join(chain) or "(no stack)"] += 1
         total = sum(counts.values())
         idle = sum(n for s, n in counts.items() if s in IDLE)
         busy = total - idle
@@ -78,6 +97,14 @@ def main():
             shown += 1
             if shown >= args.top:
                 break
+        for sym, chains in callers.items():
+            n = sum(chains.values())
+            if not n:
+                continue
+            print("  callers of %s (%d samples; first %d functions on the stack):"
+                  % (sym, n, args.chain))
+            for chain, k in chains.most_common(args.top):
+                print("  %5.1f%%  %6d  %s" % (100.0 * k / n, k, chain))
 
 
 if __name__ == "__main__":
