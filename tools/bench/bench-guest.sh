@@ -22,11 +22,17 @@
 #
 # "plain" has no tunnel and measures 192.0.2.1 -> 192.0.2.2.
 #
+# "routed" (not in the default list) is a control for the cost of one more
+# pass through the stack, which STT's inner frame takes at each end: plain
+# TCP from A through a router netns R to B, every veth in the profile,
+#
+#   A veth_a 192.0.2.1/24 -- R r_a 192.0.2.254, r_b 198.51.100.254 -- B veth_b 198.51.100.2/24
+#
 # Environment (defaults are the full benchmark):
 #   BENCH_SECS       seconds per measurement (10)
 #   BENCH_ROUNDS     interleaved rounds (3)
 #   BENCH_PROFILES   "nic-tso wire wire-nogro none"
-#   BENCH_KINDS      "plain stt vxlan geneve gretap"
+#   BENCH_KINDS      "plain stt vxlan geneve gretap" (or "routed", above)
 #   BENCH_WORKLOADS  "tcp1 tcp4 udp64 rr"
 #   BENCH_RR_BYTES   request and response size for rr (1)
 #   BENCH_SETTLE     seconds of quiet before each measurement (1)
@@ -78,7 +84,7 @@ for p in "${PROFILES[@]}"; do
 	[ -n "${PROFILE_ARGS[$p]:-}" ] || die "unknown profile $p"
 done
 for k in "${KINDS[@]}"; do
-	case $k in plain | stt | vxlan | geneve | gretap) ;; *) die "unknown kind $k" ;; esac
+	case $k in plain | routed | stt | vxlan | geneve | gretap) ;; *) die "unknown kind $k" ;; esac
 done
 for w in "${WORKLOADS[@]}"; do
 	case $w in tcp1 | tcp4 | udp64 | rr) ;; *) die "unknown workload $w" ;; esac
@@ -125,7 +131,8 @@ if [[ " ${KINDS[*]} " == *" stt "* ]]; then
 	echo "BENCH-META srcversion=$(cat /sys/module/stt/srcversion 2>/dev/null)"
 fi
 
-declare -A NSA NSB DST
+# DEVS[kind]: "NS:DEV ..." of the veths the offload profile applies to.
+declare -A NSA NSB DST DEVS
 
 add_tunnel()
 {
@@ -149,10 +156,39 @@ add_tunnel()
 	esac
 }
 
+# setup_routed: the "routed" control, A - R - B.
+setup_routed()
+{
+	setup_ns A R B || return 1
+	echo "BENCH-CMD # routed: netns A=$A R=$R B=$B"
+	cmd ip link add veth_a netns "$A" mtu 1500 type veth \
+		peer name r_a netns "$R" mtu 1500 || return 1
+	cmd ip link add r_b netns "$R" mtu 1500 type veth \
+		peer name veth_b netns "$B" mtu 1500 || return 1
+	cmd ip -n "$A" addr add 192.0.2.1/24 dev veth_a || return 1
+	cmd ip -n "$R" addr add 192.0.2.254/24 dev r_a || return 1
+	cmd ip -n "$R" addr add 198.51.100.254/24 dev r_b || return 1
+	cmd ip -n "$B" addr add 198.51.100.2/24 dev veth_b || return 1
+	cmd ip -n "$A" link set veth_a up || return 1
+	cmd ip -n "$R" link set r_a up || return 1
+	cmd ip -n "$R" link set r_b up || return 1
+	cmd ip -n "$B" link set veth_b up || return 1
+	cmd ip -n "$A" route add default via 192.0.2.254 || return 1
+	cmd ip -n "$B" route add default via 198.51.100.254 || return 1
+	cmd ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1 || return 1
+	NSA[routed]=$A
+	NSB[routed]=$B
+	DST[routed]=198.51.100.2
+	DEVS[routed]="$A:veth_a $R:r_a $R:r_b $B:veth_b"
+	stt_wait_for 10 nsx "$A" ping -q -c 1 -W 1 "${DST[routed]}" >/dev/null ||
+		{ say "routed: ping ${DST[routed]} fails"; return 1; }
+}
+
 setup_kind()
 {
 	local kind=$1 a b
 
+	[ "$kind" = routed ] && { setup_routed; return; }
 	setup_ns A B || return 1
 	echo "BENCH-CMD # $kind: netns A=$A B=$B"
 	cmd ip link add veth_a netns "$A" mtu 1500 type veth \
@@ -164,6 +200,7 @@ setup_kind()
 	NSA[$kind]=$A
 	NSB[$kind]=$B
 	DST[$kind]=192.0.2.2
+	DEVS[$kind]="$A:veth_a $B:veth_b"
 	if [ "$kind" != plain ]; then
 		add_tunnel "$kind" "$A" 192.0.2.1 192.0.2.2 || return 1
 		add_tunnel "$kind" "$B" 192.0.2.2 192.0.2.1 || return 1
@@ -181,7 +218,7 @@ setup_kind()
 
 for k in "${KINDS[@]}"; do
 	setup_kind "$k" || die "cannot set up $k"
-	dev=$([ "$k" = plain ] && echo veth_a || echo tun0)
+	case $k in plain | routed) dev=veth_a ;; *) dev=tun0 ;; esac
 	say "set up $k: $(ip -n "${NSA[$k]}" -br link show "$dev" | tr -s ' ')"
 	# The device as configured, kernel defaults included (checksums...).
 	echo "BENCH-META link.$k=$(ip -n "${NSA[$k]}" -d link show "$dev" |
@@ -192,14 +229,14 @@ done
 # Offload profiles
 ###########################################################################
 
-# apply_profile P: ethtool -K on both veths of every kind, then check.
+# apply_profile P: ethtool -K on the veths of every kind, then check.
 apply_profile()
 {
 	local p=$1 k ns dev kv state args
 
 	args=${PROFILE_ARGS[$p]//$'\n'/ }
 	for k in "${KINDS[@]}"; do
-		for ns in "${NSA[$k]}:veth_a" "${NSB[$k]}:veth_b"; do
+		for ns in ${DEVS[$k]}; do
 			dev=${ns#*:}
 			ns=${ns%%:*}
 			# Fixed features make ethtool complain; the check below
@@ -323,7 +360,7 @@ run_rr()
 }
 
 # The exact commands, once, for the report.
-echo "BENCH-CMD # per measurement (client in A, server in B; DST = 192.0.2.2 for plain, 10.0.0.2 otherwise):"
+echo "BENCH-CMD # per measurement (client in A, server in B; DST = 192.0.2.2 for plain, 198.51.100.2 for routed, 10.0.0.2 otherwise):"
 echo "BENCH-CMD iperf3 -s -1 -B DST -p $IPERF_PORT"
 echo "BENCH-CMD iperf3 -c DST -p $IPERF_PORT -t $SECS --connect-timeout 5000 -J            # tcp1"
 echo "BENCH-CMD iperf3 -c DST -p $IPERF_PORT -t $SECS --connect-timeout 5000 -J -P 4       # tcp4"

@@ -16,7 +16,8 @@
 #   BENCH_SECS       seconds per measurement (10)
 #   BENCH_ROUNDS     interleaved rounds (3)
 #   BENCH_PROFILES   offload profiles ("nic-tso wire wire-nogro none")
-#   BENCH_KINDS      tunnel kinds ("plain stt vxlan geneve gretap")
+#   BENCH_KINDS      tunnel kinds ("plain stt vxlan geneve gretap"; "routed",
+#                    plain TCP through a router netns, is an optional control)
 #   BENCH_WORKLOADS  workloads ("tcp1 tcp4 udp64 rr")
 #   BENCH_RR_BYTES   TCP_RR request/response size (1)
 #   BENCH_SETTLE     seconds of quiet before each measurement (1)

@@ -18,7 +18,9 @@ import subprocess
 import sys
 import tempfile
 
-KIND_ORDER = ["plain", "stt", "vxlan", "geneve", "gretap"]
+DEFAULT_KINDS = ["plain", "stt", "vxlan", "geneve", "gretap"]
+# "routed" (plain TCP through a router netns) is an optional control.
+KIND_ORDER = ["plain", "routed", "stt", "vxlan", "geneve", "gretap"]
 TUNNELS = ["vxlan", "geneve", "gretap"]      # "the best kernel tunnel"
 WORKLOAD_ORDER = ["tcp1", "tcp4", "udp64", "rr"]
 PROFILE_ORDER = ["nic-tso", "wire", "wire-nogro", "none"]
@@ -28,7 +30,7 @@ WORKLOAD_NAME = {
     "udp64": "UDP 64-byte",
     "rr": "TCP_RR",
 }
-COLORS = {"plain": "#777777", "stt": "#d62728", "vxlan": "#1f77b4",
+COLORS = {"plain": "#777777", "routed": "#bbbbbb", "stt": "#d62728", "vxlan": "#1f77b4",
           "geneve": "#2ca02c", "gretap": "#ff7f0e"}
 
 
@@ -369,7 +371,7 @@ def main():
         reduced.append("%s s per measurement (full: 10)" % meta.get("secs"))
     if num(meta.get("rounds")) is not None and num(meta.get("rounds")) < 3:
         reduced.append("%s round(s) (full: 3)" % meta.get("rounds"))
-    for name, full in (("profiles", PROFILE_ORDER), ("kinds", KIND_ORDER),
+    for name, full in (("profiles", PROFILE_ORDER), ("kinds", DEFAULT_KINDS),
                        ("workloads", WORKLOAD_ORDER)):
         if set(meta.get(name, "").split()) != set(full):
             reduced.append("%s: %s only" % (name, meta.get(name)))
