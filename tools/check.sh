@@ -37,8 +37,8 @@
 # kernels at once on a 2-core host: the suite is mostly a shell starting
 # one process after another, which keeps about one host core busy per VM.
 # The tests in QUIET_TESTS (the flood's and the bench smoke's throughput
-# ratios) then run afterwards, one kernel at a time.  CHECK_JOBS=1 runs everything one
-# kernel after the other.
+# ratios) then run afterwards, one kernel at a time.  CHECK_JOBS=1 runs
+# everything one kernel after the other.
 #
 # CHECK_QUIET_LOCK: a file that another job on this host (CI's SANITIZE=1
 # run) holds a flock on while it runs; the QUIET_TESTS wait for it.
@@ -54,6 +54,20 @@ RUNNER=${CHECK_RUNNER:-selftests/run.sh}
 read -r -a TESTS <<<"${CHECK_TESTS:-}"
 
 say() { printf '==== check: %s\n' "$*"; }
+
+# Tests that measure a throughput ratio and need the host to themselves:
+# with CHECK_JOBS > 1 they run after the others, one kernel at a time
+# (their logs: build/check/KVER-quiet.log).  Beside another VM the flood
+# test's iperf3 lost more than half its throughput to the other guest,
+# not to the flood.  The benchmark's tripwire compares STT with plain in
+# the same way.
+QUIET_TESTS=(stt_flood stt_bench_smoke)
+
+# "tools/check.sh --quiet-tests" prints them (for .ci/run) and exits.
+if [ "${1:-}" = --quiet-tests ]; then
+	echo "${QUIET_TESTS[*]}"
+	exit 0
+fi
 
 SANITIZE=${SANITIZE:-0}
 case $SANITIZE in
@@ -244,14 +258,6 @@ failure_digest()
 
 RESULTS=$(mktemp -d "${TMPDIR:-/tmp}/stt-check.XXXXXX") || exit 2
 trap 'rm -rf "$RESULTS"' EXIT
-# Tests that measure a throughput ratio and need the host to themselves:
-# with CHECK_JOBS > 1 they run after the others, one kernel at a time
-# (their logs: build/check/KVER-quiet.log).  Beside another VM the flood
-# test's iperf3 lost more than half its throughput to the other guest,
-# not to the flood.  The benchmark's tripwire compares STT with plain in
-# the same way.
-QUIET_TESTS=(stt_flood stt_bench_smoke)
-
 JOBS=${CHECK_JOBS:-$(nproc 2>/dev/null || echo 1)}
 LOG_TAG=""
 RUN_TESTS=("${TESTS[@]}")
