@@ -156,23 +156,25 @@ add_tunnel()
 	esac
 }
 
+# veth_link NS1 DEV1 ADDR1 NS2 DEV2 ADDR2: a veth pair at MTU 1500,
+# addressed and up.
+veth_link()
+{
+	cmd ip link add "$2" netns "$1" mtu 1500 type veth \
+		peer name "$5" netns "$4" mtu 1500 || return 1
+	cmd ip -n "$1" addr add "$3" dev "$2" || return 1
+	cmd ip -n "$4" addr add "$6" dev "$5" || return 1
+	cmd ip -n "$1" link set "$2" up || return 1
+	cmd ip -n "$4" link set "$5" up
+}
+
 # setup_routed: the "routed" control, A - R - B.
 setup_routed()
 {
 	setup_ns A R B || return 1
 	echo "BENCH-CMD # routed: netns A=$A R=$R B=$B"
-	cmd ip link add veth_a netns "$A" mtu 1500 type veth \
-		peer name r_a netns "$R" mtu 1500 || return 1
-	cmd ip link add r_b netns "$R" mtu 1500 type veth \
-		peer name veth_b netns "$B" mtu 1500 || return 1
-	cmd ip -n "$A" addr add 192.0.2.1/24 dev veth_a || return 1
-	cmd ip -n "$R" addr add 192.0.2.254/24 dev r_a || return 1
-	cmd ip -n "$R" addr add 198.51.100.254/24 dev r_b || return 1
-	cmd ip -n "$B" addr add 198.51.100.2/24 dev veth_b || return 1
-	cmd ip -n "$A" link set veth_a up || return 1
-	cmd ip -n "$R" link set r_a up || return 1
-	cmd ip -n "$R" link set r_b up || return 1
-	cmd ip -n "$B" link set veth_b up || return 1
+	veth_link "$A" veth_a 192.0.2.1/24 "$R" r_a 192.0.2.254/24 || return 1
+	veth_link "$R" r_b 198.51.100.254/24 "$B" veth_b 198.51.100.2/24 || return 1
 	cmd ip -n "$A" route add default via 192.0.2.254 || return 1
 	cmd ip -n "$B" route add default via 198.51.100.254 || return 1
 	cmd ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1 || return 1
@@ -191,12 +193,7 @@ setup_kind()
 	[ "$kind" = routed ] && { setup_routed; return; }
 	setup_ns A B || return 1
 	echo "BENCH-CMD # $kind: netns A=$A B=$B"
-	cmd ip link add veth_a netns "$A" mtu 1500 type veth \
-		peer name veth_b netns "$B" mtu 1500 || return 1
-	cmd ip -n "$A" addr add 192.0.2.1/24 dev veth_a || return 1
-	cmd ip -n "$B" addr add 192.0.2.2/24 dev veth_b || return 1
-	cmd ip -n "$A" link set veth_a up || return 1
-	cmd ip -n "$B" link set veth_b up || return 1
+	veth_link "$A" veth_a 192.0.2.1/24 "$B" veth_b 192.0.2.2/24 || return 1
 	NSA[$kind]=$A
 	NSB[$kind]=$B
 	DST[$kind]=192.0.2.2
