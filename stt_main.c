@@ -48,7 +48,7 @@ static const char * const stt_net_stat_names[STT_NET_STATS_NUM] = {
 	[STT_NET_RX_SEGMENTS]		= "rx_segments",
 	[STT_NET_RX_NOMEM]		= "rx_nomem",
 	[STT_NET_RX_TRUNCATED]		= "rx_truncated",
-	[STT_NET_RX_TCP_OPTIONS]	= "rx_tcp_options",
+	[STT_NET_RX_BAD_DOFF]		= "rx_bad_doff",
 	[STT_NET_RX_CSUM_ERRORS]	= "rx_csum_errors",
 	[STT_NET_RX_ZERO_LEN]		= "rx_zero_len",
 	[STT_NET_RX_SEG_OVERRUN]	= "rx_seg_overrun",
@@ -65,6 +65,11 @@ static const char * const stt_net_stat_names[STT_NET_STATS_NUM] = {
 	[STT_NET_REASM_DROPPED_SEGS]	= "reasm_dropped_segs",
 	[STT_NET_ICMP_PMTU]		= "icmp_pmtu_updates",
 	[STT_NET_RX_ROUTE_REUSED]	= "rx_route_reused",
+	[STT_NET_RX_UNKNOWN_PEER]	= "rx_unknown_peer",
+	[STT_NET_RX_XFRM_POLICY]	= "rx_xfrm_policy",
+	[STT_NET_RX_NOT_HOST]		= "rx_not_host",
+	[STT_NET_RX_CSUM_SW]		= "rx_csum_sw",
+	[STT_NET_REASM_SHARED]		= "reasm_shared",
 };
 
 struct stt_net *stt_pernet(const struct net *net)
@@ -114,6 +119,9 @@ struct stt_dev *stt_lookup_dev(struct stt_net *sn, const struct in6_addr *saddr,
 			       const struct in6_addr *daddr, __be16 dport,
 			       u64 key)
 {
+	bool group = ipv6_addr_v4mapped(daddr) ?
+		     ipv4_is_multicast(daddr->s6_addr32[3]) :
+		     ipv6_addr_is_multicast(daddr);
 	struct stt_dev *stt, *wildcard = NULL;
 
 	hlist_for_each_entry_rcu(stt, stt_dev_bucket(sn, key, dport), hlist) {
@@ -129,41 +137,82 @@ struct stt_dev *stt_lookup_dev(struct stt_net *sn, const struct in6_addr *saddr,
 				return stt;
 			continue;
 		}
-		if (!ipv6_addr_equal(&cfg->remote, saddr))
+		/* Sent to a group: for the group's devices only. */
+		if (group || !ipv6_addr_equal(&cfg->remote, saddr))
 			continue;
 		if (ipv6_addr_equal(&cfg->local, daddr))
 			return stt;
 		if (ipv6_addr_any(&cfg->local))
 			wildcard = stt;
 	}
-	return wildcard ?: stt_port_external(sn, dport);
+	if (wildcard || group)
+		return wildcard;
+	return stt_port_external(sn, dport);
+}
+
+static struct hlist_head *
+stt_peer_bucket(struct stt_net *sn, const struct in6_addr *remote, __be16 port)
+{
+	u32 h = ipv6_addr_hash(remote) ^ (__force u16)port;
+
+	return &sn->peer_hash[hash_32(h, STT_HASH_BITS)];
+}
+
+enum stt_peer_match {
+	STT_PEER_EXACT,		/* this local address */
+	STT_PEER_LOCAL,		/* this local address, or any */
+	STT_PEER_GROUP,		/* any local address: a group's devices */
+};
+
+/* The peer entry of (@remote, @local, @port): under RCU or RTNL. */
+static struct stt_peer *stt_peer_find(struct stt_net *sn,
+				      const struct in6_addr *remote,
+				      const struct in6_addr *local, __be16 port,
+				      enum stt_peer_match match)
+{
+	struct stt_peer *peer;
+
+	hlist_for_each_entry_rcu(peer, stt_peer_bucket(sn, remote, port), node,
+				 lockdep_rtnl_is_held()) {
+		if (peer->port != port || !ipv6_addr_equal(&peer->remote, remote))
+			continue;
+		if (match == STT_PEER_GROUP ||
+		    ipv6_addr_equal(&peer->local, local) ||
+		    (match == STT_PEER_LOCAL && ipv6_addr_any(&peer->local)))
+			return peer;
+	}
+	return NULL;
 }
 
 /*
  * Does a device of @sn send from @local to @remote:@dport?  For ICMP errors
- * quoting one of our segments: rare, so a walk of every bucket is fine.
+ * quoting one of our segments: one lookup by (remote, port).
  */
 bool stt_tunnel_known(struct stt_net *sn, const struct in6_addr *local,
 		      const struct in6_addr *remote, __be16 dport)
 {
-	struct stt_dev *stt;
-	int i;
-
 	/* An external device may send anywhere. */
-	if (stt_port_external(sn, dport))
-		return true;
-	for (i = 0; i < ARRAY_SIZE(sn->dev_hash); i++) {
-		hlist_for_each_entry_rcu(stt, &sn->dev_hash[i], hlist) {
-			const struct stt_config *cfg = rcu_dereference(stt->cfg);
+	return stt_port_external(sn, dport) ||
+	       stt_peer_find(sn, remote, local, dport, STT_PEER_LOCAL);
+}
 
-			if (cfg && cfg->dport == dport &&
-			    ipv6_addr_equal(&cfg->remote, remote) &&
-			    (ipv6_addr_any(&cfg->local) ||
-			     ipv6_addr_equal(&cfg->local, local)))
-				return true;
-		}
-	}
-	return false;
+/*
+ * Could a device of @sn take a segment from @saddr to @daddr on port @p?
+ * Checked for every segment before it is queued: only the first segment of
+ * a frame carries its Context ID, the rest carry addresses and ports.  A
+ * segment to a group is for the group's devices; an external device takes
+ * any unicast source.
+ */
+bool stt_peer_known(struct stt_net *sn, struct stt_port *p,
+		    const struct in6_addr *saddr, const struct in6_addr *daddr)
+{
+	/* A group's devices take it whatever their own local address. */
+	if (ipv6_addr_v4mapped(daddr) ?
+	    ipv4_is_multicast(daddr->s6_addr32[3]) :
+	    ipv6_addr_is_multicast(daddr))
+		return stt_peer_find(sn, daddr, NULL, p->port, STT_PEER_GROUP);
+	return rcu_access_pointer(p->external) ||
+	       stt_peer_find(sn, saddr, daddr, p->port, STT_PEER_LOCAL);
 }
 
 bool stt_port_in_use(struct stt_net *sn, __be16 port)
@@ -260,6 +309,52 @@ static void stt_port_put(struct stt_net *sn, __be16 port)
 	}
 }
 
+/* A classic device of @sn now receives from @cfg's (remote, local, port). */
+static int stt_peer_get(struct stt_net *sn, const struct stt_config *cfg)
+{
+	struct stt_peer *peer;
+
+	if (cfg->collect_md)
+		return 0;
+	peer = stt_peer_find(sn, &cfg->remote, &cfg->local, cfg->dport,
+			     STT_PEER_EXACT);
+	if (peer) {
+		peer->refs++;
+		return 0;
+	}
+	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	if (!peer)
+		return -ENOMEM;
+	peer->remote = cfg->remote;
+	peer->local = cfg->local;
+	peer->port = cfg->dport;
+	peer->refs = 1;
+	hlist_add_head_rcu(&peer->node,
+			   stt_peer_bucket(sn, &cfg->remote, cfg->dport));
+	return 0;
+}
+
+static void stt_peer_put(struct stt_net *sn, const struct stt_config *cfg)
+{
+	struct stt_peer *peer;
+
+	if (cfg->collect_md)
+		return;
+	peer = stt_peer_find(sn, &cfg->remote, &cfg->local, cfg->dport,
+			     STT_PEER_EXACT);
+	if (!WARN_ON_ONCE(!peer) && !--peer->refs) {
+		hlist_del_rcu(&peer->node);
+		kfree_rcu(peer, rcu);
+	}
+}
+
+static bool stt_cfg_same_peer(const struct stt_config *a,
+			      const struct stt_config *b)
+{
+	return ipv6_addr_equal(&a->remote, &b->remote) &&
+	       ipv6_addr_equal(&a->local, &b->local) && a->dport == b->dport;
+}
+
 /* Make @stt visible to the receive path of its underlay netns. */
 static int stt_net_link(struct stt_dev *stt)
 {
@@ -274,7 +369,9 @@ static int stt_net_link(struct stt_dev *stt)
 			return err;
 	}
 	port = stt_port_get(sn, cfg->dport);
-	if (!port) {
+	if (!port || stt_peer_get(sn, cfg)) {
+		if (port)
+			stt_port_put(sn, cfg->dport);
 		if (!sn->nr_devs)
 			stt_rx_hook_unregister(stt->net);
 		return -ENOMEM;
@@ -301,6 +398,7 @@ static void stt_net_unlink(struct stt_dev *stt)
 	else
 		hlist_del_rcu(&stt->hlist);
 	list_del(&stt->next);
+	stt_peer_put(sn, cfg);
 	stt_port_put(sn, cfg->dport);
 	if (!--sn->nr_devs)
 		stt_rx_hook_unregister(stt->net);
@@ -940,6 +1038,13 @@ static int stt_changelink(struct net_device *dev, struct nlattr *tb[],
 		err = -ENOMEM;
 		goto leave;
 	}
+	/* The new peer is known before frames from it can arrive. */
+	if (!stt_cfg_same_peer(cfg, old) && stt_peer_get(sn, cfg)) {
+		if (cfg->dport != old->dport)
+			stt_port_put(sn, cfg->dport);
+		err = -ENOMEM;
+		goto leave;
+	}
 
 	rehash = cfg->key != old->key || cfg->dport != old->dport;
 	if (rehash)
@@ -950,6 +1055,8 @@ static int stt_changelink(struct net_device *dev, struct nlattr *tb[],
 		hlist_add_head_rcu(&stt->hlist,
 				   stt_dev_bucket(sn, cfg->key, cfg->dport));
 	}
+	if (!stt_cfg_same_peer(cfg, old))
+		stt_peer_put(sn, old);
 	if (cfg->dport != old->dport)
 		stt_port_put(sn, old->dport);
 	if (netif_running(dev)) {
@@ -1079,6 +1186,7 @@ static int stt_proc_show(struct seq_file *seq, void *v)
 
 static unsigned int stt_timeout_min_ms = 1;
 static unsigned int stt_timeout_max_ms = STT_REASM_TIMEOUT_MAX_MS;
+static unsigned long stt_high_thresh_max = STT_REASM_HIGH_THRESH_MAX;
 
 enum { STT_SYSCTL_HIGH, STT_SYSCTL_LOW, STT_SYSCTL_TIMEOUT, STT_SYSCTL_NUM };
 
@@ -1118,9 +1226,21 @@ static int stt_sysctl_register(struct net *net, struct stt_net *sn)
 	/* As for ipfrag: low <= high, each bounding the other. */
 	tbl[STT_SYSCTL_HIGH].data = &sn->reasm_high_thresh;
 	tbl[STT_SYSCTL_HIGH].extra1 = &sn->reasm_low_thresh;
+	tbl[STT_SYSCTL_HIGH].extra2 = &stt_high_thresh_max;
 	tbl[STT_SYSCTL_LOW].data = &sn->reasm_low_thresh;
 	tbl[STT_SYSCTL_LOW].extra2 = &sn->reasm_high_thresh;
 	tbl[STT_SYSCTL_TIMEOUT].data = &sn->reasm_timeout_ms;
+	/*
+	 * Read-only in a netns that an unprivileged user created: queued
+	 * segments are not charged to a memcg, so only the host's root may
+	 * decide how much a netns holds (there, the defaults).
+	 */
+	if (net->user_ns != &init_user_ns) {
+		int i;
+
+		for (i = 0; i < STT_SYSCTL_NUM; i++)
+			tbl[i].mode = 0444;
+	}
 
 	sn->sysctl_hdr = stt_register_net_sysctl(net, "net/stt", tbl,
 						 STT_SYSCTL_NUM);
@@ -1150,6 +1270,8 @@ static int __net_init stt_init_net(struct net *net)
 	INIT_HLIST_HEAD(&sn->ports);
 	for (i = 0; i < ARRAY_SIZE(sn->dev_hash); i++)
 		INIT_HLIST_HEAD(&sn->dev_hash[i]);
+	for (i = 0; i < ARRAY_SIZE(sn->peer_hash); i++)
+		INIT_HLIST_HEAD(&sn->peer_hash[i]);
 	atomic_long_set(&sn->reasm_mem, 0);
 	sn->reasm_high_thresh = STT_REASM_HIGH_THRESH;
 	sn->reasm_low_thresh = STT_REASM_LOW_THRESH;

@@ -14,9 +14,18 @@
  * The reassembly engine follows net/ipv4/inet_fragment.c in spirit: a frame
  * queue is created, found, fed, completed, expired or evicted, and its memory
  * is accounted per netns in truesize.  Queues live in a per-CPU table: an STT
- * frame's segments share one 4-tuple, so RSS/RPS steer them to one CPU.  A
- * frame whose segments do land on two CPUs is never mixed: each CPU holds a
- * partial queue, neither completes, and both are freed by the timeout.
+ * frame's segments share one 4-tuple, so RSS/RPS steer them to one CPU.
+ *
+ * Except when a router fragmented some of them (the default "df unset"):
+ * RSS and RPS hash IP fragments on the 2-tuple, so a segment that was
+ * reassembled from fragments reaches us on another CPU than its frame's
+ * other segments.  Such a segment goes to a shared table instead, one of
+ * STT_REASM_SHARDS chosen by the address pair, and pulls the queues its
+ * frame already has on the per-CPU tables into it; while a shard holds a
+ * frame, segments of the same address pair look there too.  With no
+ * fragments anywhere, the per-CPU path pays one atomic read for this.
+ * Segments that land on two CPUs for any other reason (a flow moved by
+ * aRFS mid-frame) still leave two partial queues, freed by the timeout.
  */
 
 #include <linux/etherdevice.h>
@@ -32,19 +41,25 @@
 #include <linux/icmpv6.h>
 #include <net/ip.h>
 #include <net/ip6_checksum.h>
+#include <net/addrconf.h>
 #include <net/ip6_route.h>
 #include <net/route.h>
 #include <net/ipv6.h>
 #include <net/tcp.h>
 #include <net/netns/hash.h>
+#include <net/xfrm.h>
 
 #include "stt.h"
 
 #define STT_REASM_HASH_BITS	10
+#define STT_REASM_SHARDS	16
+
+struct stt_reasm_table;
 
 struct stt_frame {
 	struct hlist_node	node;
 	struct list_head	lru;		/* oldest first */
+	struct stt_reasm_table	*table;		/* the table it is in */
 	const struct net	*net;
 	struct stt_net		*sn;
 	struct in6_addr		saddr;		/* IPv4: IPv4-mapped */
@@ -52,8 +67,8 @@ struct stt_frame {
 	__be16			sport;
 	__be16			dport;
 	__be32			id;
-	struct sk_buff		*segs;		/* sorted by offset, via ->next */
-	struct sk_buff		*last;
+	struct rb_root		segs;		/* by offset, in skb->rbnode */
+	struct sk_buff		*last;		/* the highest offset */
 	unsigned long		expires;
 	unsigned int		truesize;
 	u16			frame_len;
@@ -67,9 +82,14 @@ struct stt_reasm_table {
 	struct list_head	lru;
 	struct timer_list	timer;
 	struct hlist_head	hash[1 << STT_REASM_HASH_BITS];
+	atomic_t		nr_frames;	/* shards only: frames held */
+	bool			shard;
 };
 
 static struct stt_reasm_table __percpu *stt_reasm_tables;
+/* The shared tables, for frames some of whose segments were IP fragments. */
+static struct stt_reasm_table *stt_reasm_shards;
+static atomic_t stt_reasm_nr_shared;	/* frames in all the shards */
 static struct kmem_cache *stt_frame_cache;
 static u32 stt_reasm_seed __read_mostly;
 
@@ -97,21 +117,39 @@ static void stt_frame_account(struct stt_frame *f, long delta)
 }
 
 /*
+ * skb->rbnode overlays ->next, ->prev and ->dev: clear them before a
+ * segment leaves the tree, so that nothing downstream follows a tree link.
+ */
+static void stt_seg_unlink(struct sk_buff *skb)
+{
+	skb->next = NULL;
+	skb->prev = NULL;
+	skb->dev = NULL;
+}
+
+/*
  * Unlink and free a queue and every segment still in it; those segments
  * count as dropped.
  */
 static void stt_frame_kill(struct stt_frame *f)
 {
-	struct sk_buff *skb, *next;
+	struct sk_buff *skb, *tmp;
 
-	hlist_del(&f->node);
-	list_del(&f->lru);
-	for (skb = f->segs; skb; skb = next) {
-		next = skb->next;
-		skb->next = NULL;
+	/* A queue being merged into another was unlinked already. */
+	if (!hlist_unhashed(&f->node)) {
+		hlist_del(&f->node);
+		list_del(&f->lru);
+		if (f->table->shard) {
+			atomic_dec(&f->table->nr_frames);
+			atomic_dec(&stt_reasm_nr_shared);
+		}
+	}
+	/* Postorder: a node is freed only after the walk has left it. */
+	rbtree_postorder_for_each_entry_safe(skb, tmp, &f->segs, rbnode) {
+		stt_seg_unlink(skb);
 		kfree_skb(skb);
 	}
-	if (f->segs)
+	if (f->nr_skbs)
 		stt_net_stat_add(f->sn, STT_NET_REASM_DROPPED_SEGS, f->nr_skbs);
 	atomic_long_sub(f->truesize, &f->sn->reasm_mem);
 	kmem_cache_free(stt_frame_cache, f);
@@ -174,7 +212,7 @@ static void stt_reasm_evict_remote(struct stt_reasm_table *self,
 				   struct stt_net *sn)
 {
 	unsigned long low = READ_ONCE(sn->reasm_low_thresh);
-	int cpu;
+	int cpu, i;
 
 	for_each_possible_cpu(cpu) {
 		struct stt_reasm_table *t = per_cpu_ptr(stt_reasm_tables, cpu);
@@ -182,6 +220,17 @@ static void stt_reasm_evict_remote(struct stt_reasm_table *self,
 		if (atomic_long_read(&sn->reasm_mem) <= low)
 			return;
 		if (t == self || !spin_trylock(&t->lock))
+			continue;
+		stt_reasm_evict(t, sn, NULL);
+		spin_unlock(&t->lock);
+	}
+	for (i = 0; i < STT_REASM_SHARDS; i++) {
+		struct stt_reasm_table *t = &stt_reasm_shards[i];
+
+		if (atomic_long_read(&sn->reasm_mem) <= low)
+			return;
+		if (t == self || !atomic_read(&t->nr_frames) ||
+		    !spin_trylock(&t->lock))
 			continue;
 		stt_reasm_evict(t, sn, NULL);
 		spin_unlock(&t->lock);
@@ -221,9 +270,15 @@ static struct stt_frame *stt_frame_create(struct stt_reasm_table *t,
 	f->tos = cb->tos;
 	f->expires = jiffies +
 		     msecs_to_jiffies(READ_ONCE(sn->reasm_timeout_ms));
+	f->table = t;
 	hlist_add_head(&f->node,
 		       &t->hash[hash >> (32 - STT_REASM_HASH_BITS)]);
 	list_add_tail(&f->lru, &t->lru);
+	if (t->shard) {
+		atomic_inc(&t->nr_frames);
+		atomic_inc(&stt_reasm_nr_shared);
+		stt_net_stat_inc(sn, STT_NET_REASM_SHARED);
+	}
 	if (!timer_pending(&t->timer) ||
 	    time_before(f->expires, t->timer.expires))
 		mod_timer(&t->timer, f->expires);
@@ -232,42 +287,83 @@ static struct stt_frame *stt_frame_create(struct stt_reasm_table *t,
 
 enum stt_insert { STT_INSERTED, STT_DUPLICATE, STT_OVERLAP };
 
-/* RFC 5722 in spirit: an overlap that is not an exact duplicate is fatal. */
+static unsigned int stt_seg_end(const struct sk_buff *skb)
+{
+	return STT_RX_CB(skb)->offset + skb->len;
+}
+
+/*
+ * Segments are kept in an rbtree keyed by offset, as inet_frag_queue_insert()
+ * keeps IP fragments since FragmentSmack (CVE-2018-5391): any arrival order
+ * costs O(log n) a segment, and in-order arrival, after the highest offset
+ * so far, O(1) plus the rebalance.  RFC 5722 in spirit: an overlap that is
+ * not an exact duplicate is fatal.
+ */
 static enum stt_insert stt_frame_insert(struct stt_frame *f,
 					struct sk_buff *skb)
 {
 	unsigned int off = STT_RX_CB(skb)->offset, end = off + skb->len;
-	struct sk_buff *prev = NULL, *p;
+	struct sk_buff *prev = NULL, *next = NULL, *p;
+	struct rb_node **link, *parent = NULL;
 
-	if (f->last && STT_RX_CB(f->last)->offset + f->last->len <= off) {
-		prev = f->last;
-		p = NULL;
+	if (f->last && stt_seg_end(f->last) <= off) {
+		/* The rightmost node has no right child. */
+		parent = &f->last->rbnode;
+		link = &parent->rb_right;
 		goto insert;
 	}
-	for (p = f->segs; p; prev = p, p = p->next)
-		if (STT_RX_CB(p)->offset >= off)
-			break;
-	if (p && STT_RX_CB(p)->offset == off && p->len == skb->len)
-		return STT_DUPLICATE;
-	if (prev && STT_RX_CB(prev)->offset + prev->len > off)
-		return STT_OVERLAP;
-	if (p && end > STT_RX_CB(p)->offset)
+	link = &f->segs.rb_node;
+	while (*link) {
+		parent = *link;
+		p = rb_to_skb(parent);
+		if (off < STT_RX_CB(p)->offset) {
+			next = p;
+			link = &parent->rb_left;
+		} else if (off > STT_RX_CB(p)->offset) {
+			prev = p;
+			link = &parent->rb_right;
+		} else {
+			return p->len == skb->len ? STT_DUPLICATE : STT_OVERLAP;
+		}
+	}
+	if ((prev && stt_seg_end(prev) > off) ||
+	    (next && end > STT_RX_CB(next)->offset))
 		return STT_OVERLAP;
 insert:
-	skb->next = p;
-	if (prev)
-		prev->next = skb;
-	else
-		f->segs = skb;
-	if (!p)
+	rb_link_node(&skb->rbnode, parent, link);
+	rb_insert_color(&skb->rbnode, &f->segs);
+	if (!f->last || off > STT_RX_CB(f->last)->offset)
 		f->last = skb;
 	f->rcvd += skb->len;
 	f->nr_skbs++;
 	/* CE on any segment marks the whole frame (RFC 6040 §5). */
 	if (INET_ECN_is_ce(STT_RX_CB(skb)->tos))
 		f->tos |= INET_ECN_CE;
+	/* Uniform DSCP decap takes the DSCP of the segment at offset 0. */
+	if (!off)
+		f->tos = (STT_RX_CB(skb)->tos & ~INET_ECN_MASK) |
+			 (f->tos & INET_ECN_MASK);
 	stt_frame_account(f, skb->truesize);
 	return STT_INSERTED;
+}
+
+/* The segment at @off, walking down from the root (rb_left/rb_right only). */
+static struct sk_buff *stt_frame_find(const struct stt_frame *f,
+				      unsigned int off)
+{
+	struct rb_node *n = f->segs.rb_node;
+
+	while (n) {
+		struct sk_buff *p = rb_to_skb(n);
+
+		if (off < STT_RX_CB(p)->offset)
+			n = n->rb_left;
+		else if (off > STT_RX_CB(p)->offset)
+			n = n->rb_right;
+		else
+			return p;
+	}
+	return NULL;
 }
 
 /* Detach @skb's frag_list so that the frame's frag_list stays flat. */
@@ -285,13 +381,53 @@ static struct sk_buff *stt_detach_frag_list(struct sk_buff *skb)
 }
 
 /*
+ * Put a complete queue's segments in offset order on ->next.  A complete
+ * frame has no gap and no overlap, so each segment starts where the one
+ * before it ends; it is found by a descent from the root, which reads
+ * rb_left and rb_right only.  ->next overlays the parent pointer, which
+ * no descent reads, so the chain can be written while the tree is still
+ * searched; the other two links are cleared once it is done.
+ */
+static struct sk_buff *stt_frame_chain(struct stt_frame *f)
+{
+	struct sk_buff *head = NULL, **tail = &head, *p;
+	unsigned int off;
+
+	/*
+	 * rcvd == frame_len with no overlap means no gap; check it without
+	 * writing anything, so that a broken invariant leaves a tree that
+	 * stt_frame_kill() can still walk.
+	 */
+	for (off = 0; off < f->frame_len; off += p->len) {
+		p = stt_frame_find(f, off);
+		if (WARN_ON_ONCE(!p))
+			return NULL;
+	}
+	for (off = 0; off < f->frame_len; off += p->len) {
+		p = stt_frame_find(f, off);
+		*tail = p;
+		tail = &p->next;
+	}
+	*tail = NULL;
+	for (p = head; p; p = p->next) {
+		p->prev = NULL;
+		p->dev = NULL;
+	}
+	f->segs = RB_ROOT;
+	return head;
+}
+
+/*
  * Turn a complete queue into one skb: the first segment with the rest on a
  * flat frag_list.  No payload is copied.
  */
 static struct sk_buff *stt_frame_build(struct stt_frame *f)
 {
-	struct sk_buff *head = f->segs, *p, *next, *chain = NULL;
+	struct sk_buff *head = stt_frame_chain(f), *p, *next, *chain = NULL;
 	struct sk_buff **tail = &chain;
+
+	if (!head)
+		return NULL;
 
 	STT_RX_CB(head)->nr_skbs = f->nr_skbs;
 	STT_RX_CB(head)->tos = f->tos;
@@ -319,36 +455,33 @@ static struct sk_buff *stt_frame_build(struct stt_frame *f)
 	return head;
 }
 
-/*
- * Add one segment (skb->data at its payload, outer metadata in skb->cb) to
- * its frame.  Returns the whole frame when this segment completes it, else
- * NULL; the segment is consumed either way.
- */
-struct sk_buff *stt_reasm_add(struct stt_net *sn, const struct net *net,
-			      struct sk_buff *skb)
+static struct stt_frame *stt_frame_lookup(struct stt_reasm_table *t,
+					  const struct net *net,
+					  const struct stt_rx_cb *cb, u32 hash)
 {
-	const struct stt_rx_cb *cb = STT_RX_CB(skb);
-	u32 hash = stt_frame_hash(net, cb);
-	struct stt_reasm_table *t;
-	struct sk_buff *done = NULL;
 	struct stt_frame *f;
-	unsigned long high;
-
-	/*
-	 * A parked segment must not point at the underlay device, which may
-	 * be unregistered while it waits (ip_defrag does the same).
-	 */
-	skb->dev = NULL;
-
-	local_bh_disable();
-	t = this_cpu_ptr(stt_reasm_tables);
-	spin_lock(&t->lock);
-	stt_reasm_expire(t, 4);
 
 	hlist_for_each_entry(f, &t->hash[hash >> (32 - STT_REASM_HASH_BITS)],
 			     node)
 		if (stt_frame_match(f, net, cb))
-			break;
+			return f;
+	return NULL;
+}
+
+/*
+ * Add @skb to its frame @f in @t (NULL: a new one), under @t's lock.
+ * Returns the whole frame when this segment completes it, else NULL; the
+ * segment is consumed either way.
+ */
+static struct sk_buff *stt_reasm_queue(struct stt_reasm_table *t,
+				       struct stt_net *sn,
+				       const struct net *net,
+				       struct stt_frame *f,
+				       struct sk_buff *skb, u32 hash)
+{
+	const struct stt_rx_cb *cb = STT_RX_CB(skb);
+	struct sk_buff *done = NULL;
+	unsigned long high;
 
 	if (f && f->frame_len != cb->frame_len) {
 		stt_net_stat_inc(sn, STT_NET_REASM_LEN_MISMATCH);
@@ -367,7 +500,7 @@ struct sk_buff *stt_reasm_add(struct stt_net *sn, const struct net *net,
 		if (atomic_long_read(&sn->reasm_mem) + skb->truesize > high) {
 			stt_net_stat_inc(sn, STT_NET_REASM_MEM_DROPS);
 			kfree_skb(skb);
-			goto out;
+			return NULL;
 		}
 	}
 
@@ -376,7 +509,7 @@ struct sk_buff *stt_reasm_add(struct stt_net *sn, const struct net *net,
 		if (!f) {
 			stt_net_stat_inc(sn, STT_NET_REASM_MEM_DROPS);
 			kfree_skb(skb);
-			goto out;
+			return NULL;
 		}
 	}
 
@@ -384,7 +517,7 @@ struct sk_buff *stt_reasm_add(struct stt_net *sn, const struct net *net,
 	case STT_DUPLICATE:
 		stt_net_stat_inc(sn, STT_NET_REASM_DUPLICATES);
 		kfree_skb(skb);
-		goto out;
+		return NULL;
 	case STT_OVERLAP:
 		stt_net_stat_inc(sn, STT_NET_REASM_OVERLAPS);
 		goto kill;
@@ -393,39 +526,228 @@ struct sk_buff *stt_reasm_add(struct stt_net *sn, const struct net *net,
 	}
 
 	if (f->rcvd == f->frame_len) {
-		stt_net_stat_inc(sn, STT_NET_REASM_FRAMES);
 		done = stt_frame_build(f);
-		f->segs = NULL;
+		if (done) {
+			stt_net_stat_inc(sn, STT_NET_REASM_FRAMES);
+			f->nr_skbs = 0;
+		}
 		stt_frame_kill(f);
 	}
-	goto out;
+	return done;
 
 kill:
 	/* The frame dies whole, with the segment that killed it. */
 	stt_net_stat_inc(sn, STT_NET_REASM_DROPPED_SEGS);
 	stt_frame_kill(f);
 	kfree_skb(skb);
-out:
+	return NULL;
+}
+
+/*
+ * Move the segments of @src (same key, unlinked from its table) into @dst,
+ * under @dst's table's lock, as if they had arrived there; @src is freed.
+ * Returns the whole frame if that completes it.  A disagreement (frame
+ * length, overlap) kills both, as it would kill one queue.
+ */
+static struct sk_buff *stt_frame_merge(struct stt_net *sn,
+				       struct stt_frame *dst,
+				       struct stt_frame *src)
+{
+	bool ok = dst->frame_len == src->frame_len;
+	struct sk_buff *skb, *tmp, *done = NULL;
+
+	if (!ok)
+		stt_net_stat_inc(sn, STT_NET_REASM_LEN_MISMATCH);
+	rbtree_postorder_for_each_entry_safe(skb, tmp, &src->segs, rbnode) {
+		stt_seg_unlink(skb);
+		stt_frame_account(src, -(long)skb->truesize);
+		src->nr_skbs--;
+		if (ok) {
+			switch (stt_frame_insert(dst, skb)) {
+			case STT_INSERTED:
+				continue;
+			case STT_DUPLICATE:
+				stt_net_stat_inc(sn, STT_NET_REASM_DUPLICATES);
+				kfree_skb(skb);
+				continue;
+			case STT_OVERLAP:
+				stt_net_stat_inc(sn, STT_NET_REASM_OVERLAPS);
+				ok = false;
+				break;
+			}
+		}
+		stt_net_stat_inc(sn, STT_NET_REASM_DROPPED_SEGS);
+		kfree_skb(skb);
+	}
+	src->segs = RB_ROOT;
+	stt_frame_kill(src);
+	if (!ok) {
+		stt_frame_kill(dst);
+	} else if (dst->rcvd == dst->frame_len) {
+		done = stt_frame_build(dst);
+		if (done) {
+			stt_net_stat_inc(sn, STT_NET_REASM_FRAMES);
+			dst->nr_skbs = 0;
+		}
+		stt_frame_kill(dst);
+	}
+	return done;
+}
+
+/* The shard of a frame: by its address pair, as RSS hashes its fragments. */
+static struct stt_reasm_table *stt_reasm_shard(const struct stt_rx_cb *cb)
+{
+	u32 h = jhash2((const u32 *)cb, 2 * sizeof(struct in6_addr) / 4,
+		       stt_reasm_seed);
+
+	return &stt_reasm_shards[reciprocal_scale(h, STT_REASM_SHARDS)];
+}
+
+/*
+ * A segment that was reassembled from IP fragments: into its shard, and,
+ * when that starts the frame there, the queues the frame already has on the
+ * per-CPU tables after it.  Once the frame is in the shard, a segment that
+ * arrives on any CPU finds it there (stt_reasm_add()): one that looked
+ * before did so under its table's lock, which the scan below takes after
+ * it, so the scan finds what it queued.  One scan per shard frame, then,
+ * not per segment.  The per-CPU table's lock is never held with the
+ * shard's here, so the order stays per-CPU table, then shard.
+ */
+static struct sk_buff *stt_reasm_add_shared(struct stt_net *sn,
+					    const struct net *net,
+					    struct sk_buff *skb, u32 hash)
+{
+	struct stt_rx_cb key = *STT_RX_CB(skb);
+	struct stt_reasm_table *s = stt_reasm_shard(&key);
+	struct stt_frame *f, *sf;
+	struct sk_buff *done;
+	int cpu;
+
+	spin_lock(&s->lock);
+	stt_reasm_expire(s, 4);
+	sf = stt_frame_lookup(s, net, &key, hash);
+	done = stt_reasm_queue(s, sn, net, sf, skb, hash);
+	spin_unlock(&s->lock);
+	if (sf)
+		return done;
+
+	for_each_possible_cpu(cpu) {
+		struct stt_reasm_table *t = per_cpu_ptr(stt_reasm_tables, cpu);
+
+		if (done)
+			break;
+		spin_lock(&t->lock);
+		f = stt_frame_lookup(t, net, &key, hash);
+		if (f) {
+			hlist_del_init(&f->node);
+			list_del_init(&f->lru);
+		}
+		spin_unlock(&t->lock);
+		if (!f)
+			continue;
+		spin_lock(&s->lock);
+		sf = stt_frame_lookup(s, net, &key, hash);
+		if (sf)
+			done = stt_frame_merge(sn, sf, f);
+		else	/* The shard's queue died meanwhile: so does this one. */
+			stt_frame_kill(f);
+		spin_unlock(&s->lock);
+	}
+	return done;
+}
+
+/*
+ * Add one segment (skb->data at its payload, outer metadata in skb->cb) to
+ * its frame; @defrag: it was reassembled from IP fragments.  Returns the
+ * whole frame when this segment completes it, else NULL; the segment is
+ * consumed either way.
+ */
+struct sk_buff *stt_reasm_add(struct stt_net *sn, const struct net *net,
+			      struct sk_buff *skb, bool defrag)
+{
+	const struct stt_rx_cb *cb = STT_RX_CB(skb);
+	u32 hash = stt_frame_hash(net, cb);
+	struct stt_reasm_table *t, *s;
+	struct sk_buff *done;
+	struct stt_frame *f, *sf;
+
+	/*
+	 * A parked segment must not point at the underlay device, which may
+	 * be unregistered while it waits (ip_defrag does the same).
+	 */
+	skb->dev = NULL;
+
+	local_bh_disable();
+	if (unlikely(defrag)) {
+		done = stt_reasm_add_shared(sn, net, skb, hash);
+		goto out;
+	}
+	t = this_cpu_ptr(stt_reasm_tables);
+	spin_lock(&t->lock);
+	stt_reasm_expire(t, 4);
+	f = stt_frame_lookup(t, net, cb, hash);
+	/*
+	 * Its frame may be in a shard: join it there.  Looked for only where
+	 * it could be, its bucket of its address pair's shard, and without
+	 * the shard's lock when that is empty: a frame put there after this
+	 * look finds our queue by itself (stt_reasm_add_shared()).
+	 */
+	if (unlikely(atomic_read(&stt_reasm_nr_shared))) {
+		s = stt_reasm_shard(cb);
+		if (!hlist_empty(&s->hash[hash >> (32 - STT_REASM_HASH_BITS)])) {
+			spin_lock(&s->lock);
+			sf = stt_frame_lookup(s, net, cb, hash);
+			if (sf) {
+				done = NULL;
+				if (f) {
+					hlist_del_init(&f->node);
+					list_del_init(&f->lru);
+					done = stt_frame_merge(sn, sf, f);
+					sf = stt_frame_lookup(s, net, cb, hash);
+				}
+				if (done) {
+					/* The frame is whole without it. */
+					stt_net_stat_inc(sn, STT_NET_REASM_DUPLICATES);
+					kfree_skb(skb);
+				} else {
+					done = stt_reasm_queue(s, sn, net, sf,
+							       skb, hash);
+				}
+				spin_unlock(&s->lock);
+				spin_unlock(&t->lock);
+				goto out;
+			}
+			spin_unlock(&s->lock);
+		}
+	}
+	done = stt_reasm_queue(t, sn, net, f, skb, hash);
 	spin_unlock(&t->lock);
+out:
 	local_bh_enable();
 	return done;
 }
 
 /* Free every queue that belongs to @net, on every CPU. */
+static void stt_reasm_flush_table(struct stt_reasm_table *t,
+				  const struct net *net)
+{
+	struct stt_frame *f, *tmp;
+
+	spin_lock_bh(&t->lock);
+	list_for_each_entry_safe(f, tmp, &t->lru, lru)
+		if (f->net == net)
+			stt_frame_kill(f);
+	spin_unlock_bh(&t->lock);
+}
+
 void stt_reasm_flush_net(const struct net *net)
 {
-	int cpu;
+	int cpu, i;
 
-	for_each_possible_cpu(cpu) {
-		struct stt_reasm_table *t = per_cpu_ptr(stt_reasm_tables, cpu);
-		struct stt_frame *f, *tmp;
-
-		spin_lock_bh(&t->lock);
-		list_for_each_entry_safe(f, tmp, &t->lru, lru)
-			if (f->net == net)
-				stt_frame_kill(f);
-		spin_unlock_bh(&t->lock);
-	}
+	for_each_possible_cpu(cpu)
+		stt_reasm_flush_table(per_cpu_ptr(stt_reasm_tables, cpu), net);
+	for (i = 0; i < STT_REASM_SHARDS; i++)
+		stt_reasm_flush_table(&stt_reasm_shards[i], net);
 }
 
 /* Drop a segment, or a whole frame of @segs segments, for reason @why. */
@@ -607,18 +929,15 @@ static struct sk_buff *stt_rx_unshare(struct sk_buff *skb)
  * One outer segment for an STT port: @skb->data at the IP header, the TCP
  * header at @thoff and already in the linear area.
  */
-static void stt_rcv(struct stt_net *sn, const struct net *net,
-		    struct sk_buff *skb, unsigned int thoff, bool ipv6)
+static void stt_rcv(struct stt_net *sn, struct stt_port *p,
+		    const struct net *net, struct sk_buff *skb,
+		    unsigned int thoff, bool ipv6)
 {
 	struct stt_rx_cb cb = {};
 	const struct tcphdr *th;
+	unsigned int doff;
+	bool defrag;
 	u32 seq;
-
-	skb = stt_rx_unshare(skb);
-	if (!skb) {
-		stt_net_stat_inc(sn, STT_NET_RX_NOMEM);
-		return;
-	}
 
 	if (ipv6) {
 		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
@@ -635,18 +954,52 @@ static void stt_rcv(struct stt_net *sn, const struct net *net,
 		cb.tos = iph->tos;
 		cb.ttl = iph->ttl;
 	}
-	__skb_pull(skb, thoff);
+	/*
+	 * Before any work on it: a segment that no device of this netns
+	 * could take is not checksummed, let alone queued.
+	 */
+	if (!stt_peer_known(sn, p, &cb.saddr, &cb.daddr))
+		return stt_rx_drop(sn, skb, STT_NET_RX_UNKNOWN_PEER, 1);
+
+	skb = stt_rx_unshare(skb);
+	if (!skb) {
+		stt_net_stat_inc(sn, STT_NET_RX_NOMEM);
+		return;
+	}
+
+	/*
+	 * A CHECKSUM_COMPLETE sum covers what is pulled: an IPv4 header sums
+	 * to zero, an IPv6 header and its extensions do not.
+	 */
+	if (ipv6)
+		skb_pull_rcsum(skb, thoff);
+	else
+		__skb_pull(skb, thoff);
 	skb_reset_transport_header(skb);
 
 	/* TCP will not see this segment: the outer checksum is ours to check. */
-	if ((ipv6 ? skb_checksum_init(skb, IPPROTO_TCP, ip6_compute_pseudo) :
-		    skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo)) ||
-	    skb_checksum_complete(skb))
+	if (ipv6 ? skb_checksum_init(skb, IPPROTO_TCP, ip6_compute_pseudo) :
+		   skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo))
 		return stt_rx_drop(sn, skb, STT_NET_RX_CSUM_ERRORS, 1);
+	if (!skb_csum_unnecessary(skb)) {
+		stt_net_stat_inc(sn, STT_NET_RX_CSUM_SW);
+		if (skb_checksum_complete(skb))
+			return stt_rx_drop(sn, skb, STT_NET_RX_CSUM_ERRORS, 1);
+	}
 
+	/*
+	 * §3.2: the fields after ACK keep their meaning, so TCP options are
+	 * allowed and the payload starts at the data offset.
+	 */
 	th = tcp_hdr(skb);
-	if (th->doff != sizeof(*th) / 4)
-		return stt_rx_drop(sn, skb, STT_NET_RX_TCP_OPTIONS, 1);
+	doff = th->doff * 4;
+	if (doff < sizeof(*th) || doff > skb->len)
+		return stt_rx_drop(sn, skb, STT_NET_RX_BAD_DOFF, 1);
+	if (doff > sizeof(*th)) {
+		if (!pskb_may_pull(skb, doff))
+			return stt_rx_drop(sn, skb, STT_NET_RX_NOMEM, 1);
+		th = tcp_hdr(skb);
+	}
 	seq = ntohl(th->seq);
 	cb.frame_len = seq >> 16;
 	cb.offset = seq & 0xffff;
@@ -654,7 +1007,14 @@ static void stt_rcv(struct stt_net *sn, const struct net *net,
 	cb.sport = th->source;
 	cb.dport = th->dest;
 	cb.nr_skbs = 1;
-	__skb_pull(skb, sizeof(*th));
+	__skb_pull(skb, doff);
+	/*
+	 * Reassembled from IP fragments (ip_frag_reasm() sets frag_max_size,
+	 * which ip_rcv_core() zeroed): RSS/RPS may have put it on another
+	 * CPU than its frame's other segments.
+	 */
+	defrag = ipv6 ? IP6CB(skb)->flags & IP6SKB_FRAGMENTED :
+			IPCB(skb)->frag_max_size;
 
 	if (!skb->len)
 		return stt_rx_drop(sn, skb, STT_NET_RX_ZERO_LEN, 1);
@@ -676,7 +1036,7 @@ static void stt_rcv(struct stt_net *sn, const struct net *net,
 	if (cb.offset == 0 && skb->len == cb.frame_len)
 		return stt_deliver(sn, skb, true);
 
-	skb = stt_reasm_add(sn, net, skb);
+	skb = stt_reasm_add(sn, net, skb, defrag);
 	if (skb)
 		stt_deliver(sn, skb, false);
 }
@@ -700,7 +1060,7 @@ static void stt_rcv(struct stt_net *sn, const struct net *net,
  * the triple alone, not on its mark, TOS or flow label, and so does the
  * reverse-path check it passed.
  */
-static void stt_rx_route_use(struct stt_net *sn, struct stt_port *p,
+static bool stt_rx_route_use(struct stt_net *sn, struct stt_port *p,
 			     struct net *net, struct sk_buff *skb)
 {
 	const struct iphdr *iph = ip_hdr(skb);
@@ -708,17 +1068,18 @@ static void stt_rx_route_use(struct stt_net *sn, struct stt_port *p,
 	struct dst_entry *dst;
 
 	if (skb_dst(skb) || stt_fib_has_custom_rules(net, false))
-		return;
+		return false;
 	r = &this_cpu_ptr(p->rx_route)->v4;
 	dst = r->dst;
 	if (!dst || r->saddr != iph->saddr || r->daddr != iph->daddr ||
 	    r->iif != skb->dev->ifindex || !dst_check(dst, 0))
-		return;
+		return false;
 	skb_dst_set_noref(skb, dst);
 	stt_net_stat_inc(sn, STT_NET_RX_ROUTE_REUSED);
+	return true;
 }
 
-static void stt_rx_route_use6(struct stt_net *sn, struct stt_port *p,
+static bool stt_rx_route_use6(struct stt_net *sn, struct stt_port *p,
 			      struct net *net, struct sk_buff *skb)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
@@ -726,16 +1087,17 @@ static void stt_rx_route_use6(struct stt_net *sn, struct stt_port *p,
 	struct dst_entry *dst;
 
 	if (skb_dst(skb) || stt_fib_has_custom_rules(net, true))
-		return;
+		return false;
 	r = &this_cpu_ptr(p->rx_route)->v6;
 	dst = r->dst;
 	if (!dst || r->iif != skb->dev->ifindex ||
 	    !ipv6_addr_equal(&r->saddr, &ip6h->saddr) ||
 	    !ipv6_addr_equal(&r->daddr, &ip6h->daddr) ||
 	    !dst_check(dst, r->cookie))
-		return;
+		return false;
 	skb_dst_set_noref(skb, dst);
 	stt_net_stat_inc(sn, STT_NET_RX_ROUTE_REUSED);
+	return true;
 }
 
 /* A segment routed the long way to a local address: remember its route. */
@@ -793,6 +1155,14 @@ static void stt_rx_route_learn6(struct stt_port *p, struct net *net,
 	r->iif = skb->dev->ifindex;
 }
 
+/* Is @skb (at its IP header) sent to a multicast group? */
+static bool stt_to_group(const struct sk_buff *skb, bool ipv6)
+{
+	if (ipv6)
+		return ipv6_addr_is_multicast(&ipv6_hdr(skb)->daddr);
+	return ipv4_is_multicast(ip_hdr(skb)->daddr);
+}
+
 /* A TCP segment at @thoff from the IP header: ours if its port is. */
 static unsigned int stt_nf_segment(struct sk_buff *skb, struct stt_net *sn,
 				   struct net *net, unsigned int thoff,
@@ -821,6 +1191,22 @@ static unsigned int stt_nf_segment(struct sk_buff *skb, struct stt_net *sn,
 	}
 
 	stt_net_stat_inc(sn, STT_NET_RX_SEGMENTS);
+	/*
+	 * What tcp_v4_rcv()/tcp_v6_rcv() would refuse: a unicast segment
+	 * that reached us as a link-layer broadcast or multicast (a group's
+	 * segments are PACKET_MULTICAST, and only its devices take them),
+	 * and one the inbound IPsec policy does not allow (draft §5 leaves
+	 * STT's security to IPsec).
+	 */
+	if (unlikely(skb->pkt_type != PACKET_HOST) && !stt_to_group(skb, ipv6)) {
+		stt_rx_drop(sn, skb, STT_NET_RX_NOT_HOST, 1);
+		return NF_STOLEN;
+	}
+	if (!(ipv6 ? xfrm6_policy_check(NULL, XFRM_POLICY_IN, skb) :
+		     xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb))) {
+		stt_rx_drop(sn, skb, STT_NET_RX_XFRM_POLICY, 1);
+		return NF_STOLEN;
+	}
 	if (ipv6)
 		stt_rx_route_learn6(p, net, skb);
 	else
@@ -829,7 +1215,7 @@ static unsigned int stt_nf_segment(struct sk_buff *skb, struct stt_net *sn,
 		stt_rx_drop(sn, skb, STT_NET_RX_TRUNCATED, 1);
 		return NF_STOLEN;
 	}
-	stt_rcv(sn, net, skb, thoff, ipv6);
+	stt_rcv(sn, p, net, skb, thoff, ipv6);
 	return NF_STOLEN;
 }
 
@@ -914,18 +1300,20 @@ static void stt_icmp_pmtu(struct sk_buff *skb, struct net *net,
 	}
 	ports = (__be16 *)(skb->data + l4off);
 	sn = stt_pernet(net);
-	if (!stt_port_in_use(sn, ports[1]) ||
-	    !stt_tunnel_known(sn, &local, &remote, ports[1]))
+	if (!stt_port_in_use(sn, ports[1]))
 		return;
 
 	/*
-	 * Not checked by the stack yet: a corrupt message must not count.
-	 * The _rcsum pull and push keep a CHECKSUM_COMPLETE sum right for
-	 * the stack, which checks the message again.
+	 * Not checked by the stack yet: a corrupt message must not count,
+	 * nor cost a lookup.  The _rcsum pull and push keep a
+	 * CHECKSUM_COMPLETE sum right for the stack, which checks the
+	 * message again.
 	 */
 	skb_pull_rcsum(skb, icmpoff);
 	if (ipv6 ? skb_checksum_validate(skb, IPPROTO_ICMPV6, ip6_compute_pseudo) :
 		   skb_checksum_simple_validate(skb))
+		goto out;
+	if (!stt_tunnel_known(sn, &local, &remote, ports[1]))
 		goto out;
 	/* Both take the quoted header at skb->data. */
 	__skb_pull(skb, 8);
@@ -987,6 +1375,21 @@ static unsigned int stt_nf_local_in6(void *priv, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
+/* Is @skb (at its IP header, before routing) for a local address? */
+static bool stt_for_this_host(const struct sk_buff *skb, struct net *net,
+			      bool ipv6)
+{
+	if (ipv6) {
+		const struct in6_addr *daddr = &ipv6_hdr(skb)->daddr;
+
+		return ipv6_addr_is_multicast(daddr) ||
+		       ipv6_chk_addr(net, daddr, NULL, 0);
+	}
+	return ipv4_is_multicast(ip_hdr(skb)->daddr) ||
+	       inet_addr_type_dev_table(net, skb->dev, ip_hdr(skb)->daddr) ==
+	       RTN_LOCAL;
+}
+
 /*
  * Conntrack.  STT looks like TCP but has no handshake, and its sequence
  * numbers are frame offsets: conntrack would call most segments invalid, so
@@ -1020,14 +1423,21 @@ static unsigned int stt_nf_notrack(struct sk_buff *skb, struct stt_net *sn,
 	p = stt_port_find(sn, ((const struct tcphdr *)(skb->data + l4off))->dest);
 	if (!p)
 		return NF_ACCEPT;
+	/*
+	 * Only what is addressed to this host: TCP to port 7471 that a
+	 * router or NAT box forwards is an ordinary connection, and keeps
+	 * its NAT and its stateful filtering.  A reused input route is a
+	 * local one (the hot path); otherwise ask the address tables.
+	 */
+	if (proto == IPPROTO_TCP &&
+	    (ipv6 ? stt_rx_route_use6(sn, p, net, skb) :
+		    stt_rx_route_use(sn, p, net, skb)))
+		goto local;
+	if (!stt_for_this_host(skb, net, ipv6))
+		return NF_ACCEPT;
+local:
 	if (!skb_get_nfct(skb))
 		stt_skb_notrack(skb);
-	if (proto != IPPROTO_TCP)
-		return NF_ACCEPT;
-	if (ipv6)
-		stt_rx_route_use6(sn, p, net, skb);
-	else
-		stt_rx_route_use(sn, p, net, skb);
 	return NF_ACCEPT;
 }
 
@@ -1107,6 +1517,16 @@ void stt_rx_hook_unregister(struct net *net)
 	stt_reasm_flush_net(net);
 }
 
+static void stt_reasm_table_init(struct stt_reasm_table *t)
+{
+	int i;
+
+	INIT_LIST_HEAD(&t->lru);
+	timer_setup(&t->timer, stt_reasm_timer, 0);
+	for (i = 0; i < ARRAY_SIZE(t->hash); i++)
+		INIT_HLIST_HEAD(&t->hash[i]);
+}
+
 int stt_reasm_init(void)
 {
 	int cpu, i;
@@ -1122,7 +1542,11 @@ int stt_reasm_init(void)
 	if (!stt_frame_cache)
 		return -ENOMEM;
 	stt_reasm_tables = alloc_percpu(struct stt_reasm_table);
-	if (!stt_reasm_tables) {
+	stt_reasm_shards = kvcalloc(STT_REASM_SHARDS, sizeof(*stt_reasm_shards),
+				    GFP_KERNEL);
+	if (!stt_reasm_tables || !stt_reasm_shards) {
+		free_percpu(stt_reasm_tables);
+		kvfree(stt_reasm_shards);
 		kmem_cache_destroy(stt_frame_cache);
 		return -ENOMEM;
 	}
@@ -1130,10 +1554,18 @@ int stt_reasm_init(void)
 		struct stt_reasm_table *t = per_cpu_ptr(stt_reasm_tables, cpu);
 
 		spin_lock_init(&t->lock);
-		INIT_LIST_HEAD(&t->lru);
-		timer_setup(&t->timer, stt_reasm_timer, 0);
-		for (i = 0; i < ARRAY_SIZE(t->hash); i++)
-			INIT_HLIST_HEAD(&t->hash[i]);
+		stt_reasm_table_init(t);
+	}
+	/*
+	 * A lock class of their own: a shard's lock nests inside a per-CPU
+	 * table's (stt_reasm_add()).
+	 */
+	for (i = 0; i < STT_REASM_SHARDS; i++) {
+		struct stt_reasm_table *t = &stt_reasm_shards[i];
+
+		spin_lock_init(&t->lock);
+		stt_reasm_table_init(t);
+		t->shard = true;
 	}
 	return 0;
 }
@@ -1141,7 +1573,7 @@ int stt_reasm_init(void)
 /* Called once every netns has flushed its queues. */
 void stt_reasm_exit(void)
 {
-	int cpu;
+	int cpu, i;
 
 	for_each_possible_cpu(cpu) {
 		struct stt_reasm_table *t = per_cpu_ptr(stt_reasm_tables, cpu);
@@ -1149,6 +1581,11 @@ void stt_reasm_exit(void)
 		timer_shutdown_sync(&t->timer);
 		WARN_ON_ONCE(!list_empty(&t->lru));
 	}
+	for (i = 0; i < STT_REASM_SHARDS; i++) {
+		timer_shutdown_sync(&stt_reasm_shards[i].timer);
+		WARN_ON_ONCE(!list_empty(&stt_reasm_shards[i].lru));
+	}
+	kvfree(stt_reasm_shards);
 	free_percpu(stt_reasm_tables);
 	kmem_cache_destroy(stt_frame_cache);
 }

@@ -423,6 +423,7 @@ int stt_fill_metadata_dst(struct net_device *dev, struct sk_buff *skb)
 {
 	struct ip_tunnel_info *info = skb_tunnel_info(skb);
 	struct stt_dev *stt = netdev_priv(dev);
+	const struct stt_config *cfg;
 	struct stt_config pkt;
 	struct in6_addr saddr;
 	struct dst_entry *dst;
@@ -431,7 +432,18 @@ int stt_fill_metadata_dst(struct net_device *dev, struct sk_buff *skb)
 	u8 tos;
 
 	rcu_read_lock();
-	err = stt_cfg_from_info(&pkt, rcu_dereference(stt->cfg), skb);
+	cfg = rcu_dereference(stt->cfg);
+	/* NULL once ndo_uninit() has run: an upcall raced the delete. */
+	if (!cfg) {
+		err = -ENODEV;
+		goto out;
+	}
+	/* TTL, TOS and DF inherit read the inner IP header. */
+	if (!pskb_inet_may_pull(skb)) {
+		err = -EINVAL;
+		goto out;
+	}
+	err = stt_cfg_from_info(&pkt, cfg, skb);
 	if (err)
 		goto out;
 	sport = stt_src_port(&pkt, skb);
@@ -463,6 +475,17 @@ netdev_tx_t stt_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct stt_dev *stt = netdev_priv(dev);
 	struct sk_buff *segs, *next;
 	struct stt_config *cfg, pkt;
+
+	/*
+	 * TTL, TOS and DF inherit, and the flow hash, read the inner IP
+	 * header: from a packet socket it may sit in a page frag, or be cut
+	 * short (geneve fixed the same bug).
+	 */
+	if (!pskb_inet_may_pull(skb)) {
+		DEV_STATS_INC(dev, tx_errors);
+		kfree_skb(skb);
+		return NETDEV_TX_OK;
+	}
 
 	/* One configuration for every frame of this skb (changelink swaps it). */
 	rcu_read_lock();

@@ -14,6 +14,7 @@
 #include <linux/udp.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
+#include <net/tcp.h>
 
 #include "stt.h"
 
@@ -161,6 +162,64 @@ static bool stt_tso_proto_ok(__be16 proto, u8 flags)
 }
 
 /*
+ * A frame delivered with an MSS may meet skb_segment(): bridged or routed
+ * to a device without NETIF_F_FRAGLIST, sent up an Open vSwitch upcall, or
+ * queued to NFQUEUE.  Its frag_list holds the outer segments, whose sizes
+ * have nothing to do with the inner MSS, and skb_segment() walks such a
+ * list only if its members' linear parts end on MSS boundaries: a member
+ * with head_frag set and more linear bytes than the MSS hits
+ * BUG_ON(skb_headlen(list_skb) > len) (Open vSwitch's STT met the same
+ * panic).  Page frags it can cut anywhere.  So every member's linear part
+ * (usually nothing, or the few bytes a driver copies into the head; a
+ * whole segment from a build_skb() driver or tap) becomes a page frag of
+ * its own, and then any MSS is safe.  A head that is a page fragment is
+ * referenced where it is, as skb_segment() and skb_gro_receive() do with
+ * one; a kmalloc()ed head, or one from a page pool (whose pages take pool
+ * references), is copied.  false: it could not be done.
+ */
+static bool stt_tso_page_fraglist(struct sk_buff *skb)
+{
+	struct sk_buff *m;
+
+	skb_walk_frags(skb, m) {
+		unsigned int hlen = skb_headlen(m), off;
+		struct skb_shared_info *shinfo;
+		struct page *page;
+		void *buf;
+
+		if (!hlen)
+			continue;
+		if (skb_unclone(m, GFP_ATOMIC))
+			return false;
+		shinfo = skb_shinfo(m);
+		if (shinfo->nr_frags >= MAX_SKB_FRAGS)
+			return false;
+		if (m->head_frag && !m->pp_recycle) {
+			buf = m->data;
+			page = virt_to_head_page(buf);
+			get_page(page);
+		} else {
+			buf = netdev_alloc_frag(hlen);
+			if (!buf)
+				return false;
+			memcpy(buf, m->data, hlen);
+			page = virt_to_head_page(buf);
+			m->truesize += hlen;
+			skb->truesize += hlen;
+		}
+		off = (unsigned char *)buf - (unsigned char *)page_address(page);
+		memmove(shinfo->frags + 1, shinfo->frags,
+			shinfo->nr_frags * sizeof(skb_frag_t));
+		__skb_fill_page_desc(m, 0, page, off, hlen);
+		shinfo->nr_frags++;
+		m->data_len += hlen;
+		skb_set_tail_pointer(m, 0);
+		skb->pfmemalloc |= m->pfmemalloc;
+	}
+	return true;
+}
+
+/*
  * Rebuild the inner skb's offload state from the frame header.  @skb's data
  * starts right after the inner Ethernet header (eth_type_trans() done).
  * Returns -ERANGE when the L4 offset points outside the frame, -EINVAL for
@@ -179,6 +238,16 @@ int stt_tso_restore(struct sk_buff *skb, const struct stthdr *sh)
 	if (tci & STT_VLAN_V)
 		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q),
 				       tci & (VLAN_PRIO_MASK | VLAN_VID_MASK));
+
+	/*
+	 * §3.1.1: for a payload that is not IP, the IP-related fields "MUST
+	 * be set to zero and ignored on receipt": such a frame is delivered
+	 * as it is, whatever its flags say.  (An 802.1ad tag stays in the
+	 * payload, with IP behind it: see stt_tso_prepare().)
+	 */
+	if (skb->protocol != htons(ETH_P_IP) &&
+	    skb->protocol != htons(ETH_P_IPV6) && !eth_type_vlan(skb->protocol))
+		return 0;
 
 	if (sh->flags & STT_F_CSUM_PARTIAL) {
 		bool tcp = sh->flags & STT_F_TCP;
@@ -203,9 +272,19 @@ int stt_tso_restore(struct sk_buff *skb, const struct stthdr *sh)
 		/* An MSS is only meaningful for TCP larger than one MSS. */
 		if (!tcp || !mss)
 			return 0;
+		/*
+		 * Below the smallest segment Linux's TCP sends (its minimum
+		 * MSS less 40 bytes of options), an MSS only multiplies a
+		 * frame wherever it is segmented: 65,000 segments for MSS 1,
+		 * where this floor allows at most 8,200.
+		 */
+		if (mss < TCP_MIN_GSO_SIZE)
+			return -EINVAL;
 		th = (const struct tcphdr *)(skb->data + start);
 		hdrlen = start + th->doff * 4;
 		if (th->doff < 5 || skb->len <= hdrlen + mss)
+			return 0;
+		if (skb_has_frag_list(skb) && !stt_tso_page_fraglist(skb))
 			return 0;
 		shinfo->gso_size = mss;
 		/* DODGY: the GSO layer re-validates what the wire told us. */

@@ -11,6 +11,7 @@
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/percpu.h>
+#include <linux/sizes.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <net/dst_cache.h>
@@ -90,7 +91,7 @@ enum stt_net_stat {
 	STT_NET_RX_SEGMENTS,
 	STT_NET_RX_NOMEM,
 	STT_NET_RX_TRUNCATED,
-	STT_NET_RX_TCP_OPTIONS,
+	STT_NET_RX_BAD_DOFF,		/* TCP data offset < 5 or past the segment */
 	STT_NET_RX_CSUM_ERRORS,
 	STT_NET_RX_ZERO_LEN,
 	STT_NET_RX_SEG_OVERRUN,
@@ -107,6 +108,11 @@ enum stt_net_stat {
 	STT_NET_REASM_DROPPED_SEGS,
 	STT_NET_ICMP_PMTU,		/* "too big" for our segments, applied */
 	STT_NET_RX_ROUTE_REUSED,	/* segments given a remembered route */
+	STT_NET_RX_UNKNOWN_PEER,	/* no device talks to this source/port */
+	STT_NET_RX_XFRM_POLICY,		/* refused by the inbound IPsec policy */
+	STT_NET_RX_NOT_HOST,		/* link-layer broadcast/multicast, unicast IP */
+	STT_NET_RX_CSUM_SW,		/* outer checksum computed in software */
+	STT_NET_REASM_SHARED,		/* frames queued in a shared table */
 	STT_NET_STATS_NUM
 };
 
@@ -239,9 +245,24 @@ struct stt_port {
 
 #define STT_NF_OPS		4	/* PRE_ROUTING, LOCAL_IN; IPv4, IPv6 */
 
+/*
+ * A (remote, local, port) that classic devices of a netns receive from, with
+ * the number of devices that do: what every segment is checked against
+ * before it is queued (only a frame's first segment names its key).
+ */
+struct stt_peer {
+	struct hlist_node	node;	/* stt_net.peer_hash, RCU */
+	struct rcu_head		rcu;
+	struct in6_addr		remote;
+	struct in6_addr		local;	/* :: for any */
+	__be16			port;
+	unsigned int		refs;	/* RTNL */
+};
+
 struct stt_net {
 	struct list_head	dev_list;
 	struct hlist_head	dev_hash[1 << STT_HASH_BITS];
+	struct hlist_head	peer_hash[1 << STT_HASH_BITS];
 	struct hlist_head	ports;		/* ports with a device, RCU */
 	unsigned int		nr_devs;	/* devices using this underlay */
 	atomic_long_t		reasm_mem;	/* truesize held in reassembly */
@@ -259,6 +280,7 @@ struct stt_net {
 #define STT_REASM_LOW_THRESH	(24UL << 20)
 #define STT_REASM_TIMEOUT_MS	100
 #define STT_REASM_TIMEOUT_MAX_MS 60000
+#define STT_REASM_HIGH_THRESH_MAX SZ_1G
 
 /*
  * Outer metadata of one received segment, kept in skb->cb from the
@@ -327,6 +349,8 @@ bool stt_port_in_use(struct stt_net *sn, __be16 port);
 struct stt_port *stt_port_find(struct stt_net *sn, __be16 port);
 bool stt_tunnel_known(struct stt_net *sn, const struct in6_addr *local,
 		      const struct in6_addr *remote, __be16 dport);
+bool stt_peer_known(struct stt_net *sn, struct stt_port *p,
+		    const struct in6_addr *saddr, const struct in6_addr *daddr);
 
 /* stt_seg.c */
 netdev_tx_t stt_xmit(struct sk_buff *skb, struct net_device *dev);
@@ -342,7 +366,7 @@ int stt_tso_restore(struct sk_buff *skb, const struct stthdr *sh);
 int stt_rx_hook_register(struct net *net);
 void stt_rx_hook_unregister(struct net *net);
 struct sk_buff *stt_reasm_add(struct stt_net *sn, const struct net *net,
-			      struct sk_buff *skb);
+			      struct sk_buff *skb, bool defrag);
 void stt_reasm_flush_net(const struct net *net);
 int stt_reasm_init(void);
 void stt_reasm_exit(void);

@@ -12,6 +12,7 @@
 #include <linux/timer.h>
 #include <net/net_namespace.h>
 #include <net/ip_tunnels.h>
+#include <net/tcp.h>
 
 #ifdef STT_HAVE_NET_GSO_H	/* set by Kbuild */
 #include <net/gso.h>		/* 6.5+: skb_gso_segment() moved here */
@@ -69,5 +70,13 @@ static inline bool stt_tun_df(const struct ip_tunnel_key *key)
 	return key->tun_flags & TUNNEL_DONT_FRAGMENT;
 #endif
 }
+
+/*
+ * The smallest gso_size Linux's TCP produces (its minimum MSS less 40
+ * bytes of options); a stable backport in 6.1, not in every 6.1.
+ */
+#ifndef TCP_MIN_GSO_SIZE
+#define TCP_MIN_GSO_SIZE	(TCP_MIN_SND_MSS - MAX_TCP_OPTION_SPACE)
+#endif
 
 #endif /* _STT_COMPAT_H */

@@ -593,8 +593,9 @@ stt_counters()
 # Counters that must not move on a clean underlay: malformed or corrupted
 # segments, and frames killed for inconsistency.  (Timeouts may: veth in
 # NAPI mode drops segments when its ring is full.)
-export STT_ERROR_COUNTERS="proc.rx_truncated proc.rx_tcp_options proc.rx_csum_errors
+export STT_ERROR_COUNTERS="proc.rx_truncated proc.rx_bad_doff proc.rx_csum_errors
 proc.rx_zero_len proc.rx_seg_overrun proc.rx_short_frame proc.rx_bad_version
+proc.rx_unknown_peer proc.rx_xfrm_policy proc.rx_not_host
 proc.reasm_len_mismatch proc.reasm_overlaps rx_bad_l4_offset rx_bad_offload
 rx_ecn_drops"
 
@@ -902,8 +903,9 @@ _stt_identity_once()
 }
 
 # The drop counters of /proc/net/stt that take part in the identity.
-STT_IDENTITY_DROPS="rx_nomem rx_truncated rx_tcp_options rx_csum_errors
+STT_IDENTITY_DROPS="rx_nomem rx_truncated rx_bad_doff rx_csum_errors
 rx_zero_len rx_seg_overrun rx_short_frame rx_bad_version rx_no_device
+rx_unknown_peer rx_xfrm_policy rx_not_host
 reasm_duplicates reasm_mem_drops reasm_dropped_segs"
 
 # stt_check_identity NS: at a quiescent moment (after the reassembly

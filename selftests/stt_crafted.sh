@@ -14,7 +14,7 @@
 #
 #   class        expected
 #   trunc_tcp    rx_truncated +N
-#   tcp_options  rx_tcp_options +N
+#   bad_doff     rx_bad_doff +2N (data offset 4; 15 in a 40-byte segment)
 #   version      rx_bad_version +N
 #   short_frame  rx_short_frame +N
 #   zero_len     rx_zero_len +N
@@ -22,7 +22,9 @@
 #   bad_csum     rx_csum_errors +N
 #   l4_beyond    stt1 rx_bad_l4_offset +N, no frame delivered
 #   ipv4_flag    stt1 rx_bad_offload +N (IPv4 flag on an IPv6 frame)
-#   partial_nonip stt1 rx_bad_offload +N (checksum partial, not IP)
+#   partial_nonip stt1 rx_frames +N: §3.1.1, the IP fields of a non-IP
+#                frame are ignored, not judged
+#   tcp_gso MSS 1 stt1 rx_bad_offload +N (an MSS under TCP_MIN_GSO_SIZE)
 #   len_change   reasm_len_mismatch +N, reasm_dropped_segs +2N
 #   overlap      reasm_overlaps +N, reasm_dropped_segs +2N
 #   duplicate    reasm_duplicates +N and the frames still delivered:
@@ -30,6 +32,9 @@
 #   wrong key    rx_no_device +3N (3-segment frames)
 #   good         stt1 rx_frames +N, rx_reasm_frames +N, rx_skbs +3N
 #   reverse      the same, segments sent last first
+#   last_first   the same, the last segment first, then the others
+#   tcp_options  the same, with 12 bytes of TCP options on every
+#                segment (§3.2: the data offset keeps its meaning)
 #   good, 1 seg  stt1 rx_frames +N, rx_fastpath_frames +N, rx_skbs +N
 #   ignored      like good, with every field the draft says a receiver
 #                ignores set: STT flag bits 4-7, reserved byte, padding,
@@ -67,7 +72,7 @@ stt_require_craft
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 41
+ktap_plan 44
 
 topo()
 {
@@ -187,8 +192,8 @@ stt_sysctl "$NS_B" reasm_timeout_ms 5000 ||
 K=(-k "$K2")
 craft_case "trunc_tcp x$N: rx_truncated +$N" \
 	"proc.rx_truncated=$N" "${K[@]}" -n "$N" trunc_tcp
-craft_case "tcp_options x$N: rx_tcp_options +$N" \
-	"proc.rx_tcp_options=$N" "${K[@]}" -n "$N" tcp_options
+craft_case "bad_doff x$N: rx_bad_doff +$((2 * N))" \
+	"proc.rx_bad_doff=$((2 * N))" "${K[@]}" -n "$N" bad_doff
 craft_case "version 1 x$N: rx_bad_version +$N" \
 	"proc.rx_bad_version=$N" "${K[@]}" -n "$N" version
 craft_case "short_frame x$N: rx_short_frame +$N" \
@@ -203,8 +208,12 @@ craft_case "l4_beyond x$N: stt1 rx_bad_l4_offset +$N, rx_errors +$N, no frame" \
 	"rx_bad_l4_offset=$N link.rx_errors=$N rx_frames=0" "${K[@]}" -n "$N" l4_beyond
 craft_case "ipv4_flag x$N: stt1 rx_bad_offload +$N, rx_errors +$N, no frame" \
 	"rx_bad_offload=$N link.rx_errors=$N rx_frames=0" "${K[@]}" -n "$N" ipv4_flag
-craft_case "partial_nonip x$N: stt1 rx_bad_offload +$N, rx_errors +$N, no frame" \
-	"rx_bad_offload=$N link.rx_errors=$N rx_frames=0" "${K[@]}" -n "$N" partial_nonip
+craft_case "partial_nonip x$N: flags ignored for a non-IP frame, stt1 rx_frames +$N" \
+	"rx_frames=$N rx_fastpath_frames=$N rx_skbs=$N rx_bad_offload=0 link.rx_errors=0" \
+	"${K[@]}" -n "$N" partial_nonip
+craft_case "tcp_gso with MSS 1 x$N: stt1 rx_bad_offload +$((3 * N)), rx_errors +$N, no frame" \
+	"rx_bad_offload=$((3 * N)) link.rx_errors=$N rx_frames=0" \
+	"${K[@]}" -n "$N" -M 1 -a "$IN_IP_A" -b "$IN_IP_B" tcp_gso
 craft_case "len_change x$N: reasm_len_mismatch +$N, reasm_dropped_segs +$((2 * N))" \
 	"proc.reasm_len_mismatch=$N proc.reasm_dropped_segs=$((2 * N))" \
 	"${K[@]}" -n "$N" len_change
@@ -222,6 +231,12 @@ craft_case "good x$N (3 segments): rx_frames +$N via reassembly, rx_skbs +$((3 *
 craft_case "reverse x$N (3 segments): rx_frames +$N via reassembly" \
 	"rx_frames=$N rx_reasm_frames=$N rx_fastpath_frames=0 rx_skbs=$((3 * N))" \
 	"${K[@]}" -n "$N" reverse
+craft_case "last_first x$N (3 segments): rx_frames +$N via reassembly" \
+	"rx_frames=$N rx_reasm_frames=$N rx_fastpath_frames=0 rx_skbs=$((3 * N))" \
+	"${K[@]}" -n "$N" last_first
+craft_case "tcp_options x$N (3 segments, 12 bytes of options each): delivered like good" \
+	"rx_frames=$N rx_reasm_frames=$N rx_fastpath_frames=0 rx_skbs=$((3 * N))" \
+	"${K[@]}" -n "$N" tcp_options
 craft_case "good x$N (1 segment): rx_frames +$N on the fast path" \
 	"rx_frames=$N rx_fastpath_frames=$N rx_reasm_frames=0 rx_skbs=$N" \
 	"${K[@]}" -n "$N" -l 1000 -m 1000 good

@@ -174,7 +174,7 @@ want_eq0()
 }
 
 NEVER="proc.reasm_overlaps proc.reasm_len_mismatch proc.rx_seg_overrun
-proc.rx_short_frame proc.rx_zero_len proc.rx_bad_version proc.rx_tcp_options
+proc.rx_short_frame proc.rx_zero_len proc.rx_bad_version proc.rx_bad_doff
 proc.rx_truncated proc.rx_no_device rx_bad_l4_offset rx_bad_offload"
 
 SUMMARY=()

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * stt-craft: send hand-made STT segments over a raw IPv4 socket.
+ * stt-craft: send hand-made STT segments over a raw IPv4 socket, or
+ * written as Ethernet frames into a tap device (-t), as a NIC would hand
+ * them to the stack (tap builds linear head_frag skbs, like build_skb()
+ * drivers).
  *
  * Every malformed class the receiver must drop and count, valid frames cut
  * into arbitrary segments (in order, reversed, split across invocations),
@@ -11,19 +14,24 @@
  *   stt-craft -s SRC -d DST [-k KEY] [-p DPORT] [-P SPORT] [-n COUNT]
  *             [-l FRAMELEN] [-m SEGLEN] [-i ID] [-o FIRST:LAST]
  *             [-T TOS] [-C CE_SEGMENT] [-E INNER_ECN]
- *             [-F STT_FLAGS] [-a INNER_SRC] [-b INNER_DST] CASE
+ *             [-F STT_FLAGS] [-a INNER_SRC] [-b INNER_DST] [-M MSS]
+ *             [-t TAP [-B]] CASE
  *
  * CASE is one of the names in stt_cases[] below ("stt-craft -h" lists them).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +56,9 @@ struct opts {
 	uint8_t		inner_ecn;	/* -E: the "ecn" case's inner ECN */
 	uint8_t		stt_flags;	/* -F: the "udp_csum" case's flags */
 	struct in_addr	inner_src, inner_dst;	/* -a, -b: "udp_csum" */
+	uint16_t	mss;		/* -M: the "tcp_gso" case's MSS */
+	const char	*tap;		/* -t: write into this tap device */
+	int		bcast;		/* -B: to the broadcast MAC address */
 };
 
 static int sock_fd;
@@ -56,6 +67,10 @@ static uint8_t seg_tos;		/* outer TOS of the next segment */
 static uint8_t seg_tcp_flags;	/* ORed into every segment's TCP flags */
 static uint8_t seg_tcp_res;	/* the 4 reserved bits after data offset */
 static uint16_t seg_window, seg_urg;
+static unsigned int seg_doff = 5;	/* header length of send_frame() */
+static unsigned int seg_doff_lie;	/* data offset written instead */
+static int tap_fd = -1;
+static uint8_t tap_dst[6], tap_src[6] = { 0x02, 0x00, 0x5e, 0x10, 0x00, 0x02 };
 static uint8_t frame[MAX_FRAME];
 static unsigned long sent;
 
@@ -78,6 +93,45 @@ static uint16_t csum_fold(uint32_t sum)
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)~sum;
+}
+
+/*
+ * Send one IPv4 packet: over the raw socket (which fills in the header
+ * checksum and ID), or as an Ethernet frame into the tap device.
+ */
+static void emit(uint8_t *ip, size_t tot, const struct sockaddr_in *sin)
+{
+	static uint8_t frame[14 + 20 + 60 + MAX_FRAME];
+	static uint16_t ip_id;
+	uint16_t c;
+
+	if (tap_fd < 0) {
+		if (sendto(sock_fd, ip, tot, 0, (const struct sockaddr *)sin,
+			   sizeof(*sin)) < 0) {
+			perror("sendto");
+			exit(1);
+		}
+		sent++;
+		return;
+	}
+	ip_id++;
+	ip[4] = ip_id >> 8;
+	ip[5] = ip_id & 0xff;
+	ip[10] = 0;
+	ip[11] = 0;
+	c = csum_fold(csum_add(0, ip, (ip[0] & 0x0f) * 4));
+	ip[10] = c >> 8;
+	ip[11] = c & 0xff;
+	memcpy(frame, tap_dst, 6);
+	memcpy(frame + 6, tap_src, 6);
+	frame[12] = 0x08;
+	frame[13] = 0x00;
+	memcpy(frame + 14, ip, tot);
+	if (write(tap_fd, frame, 14 + tot) != (ssize_t)(14 + tot)) {
+		perror("write to tap");
+		exit(1);
+	}
+	sent++;
 }
 
 /* One raw segment: IPv4 + TCP-like header (+ optional options) + payload. */
@@ -108,7 +162,7 @@ static void send_segment(const struct opts *o, uint32_t seq, uint32_t ack,
 	th[3] = o->dport & 0xff;
 	th[4] = seq >> 24; th[5] = seq >> 16; th[6] = seq >> 8; th[7] = seq;
 	th[8] = ack >> 24; th[9] = ack >> 16; th[10] = ack >> 8; th[11] = ack;
-	th[12] = doff << 4 | (seg_tcp_res & 0x0f);
+	th[12] = (seg_doff_lie ?: doff) << 4 | (seg_tcp_res & 0x0f);
 	th[13] = flags | seg_tcp_flags;
 	th[14] = seg_window >> 8;
 	th[15] = seg_window & 0xff;
@@ -128,12 +182,7 @@ static void send_segment(const struct opts *o, uint32_t seq, uint32_t ack,
 	th[16] = c >> 8;
 	th[17] = c & 0xff;
 
-	if (sendto(sock_fd, pkt, tot, 0, (struct sockaddr *)&sin,
-		   sizeof(sin)) < 0) {
-		perror("sendto");
-		exit(1);
-	}
-	sent++;
+	emit(ip, tot, &sin);
 }
 
 #define F_ACK	0x10
@@ -173,15 +222,23 @@ static uint32_t next_id(const struct opts *o, unsigned long n)
  * Send @len bytes of frame[] as segments of o->seg_len, all with frame ID
  * @id, optionally only segments first..last, optionally in reverse.
  */
+enum { IN_ORDER, REVERSE, LAST_FIRST };
+
 static void send_frame(const struct opts *o, unsigned int len, uint32_t id,
-		       int reverse)
+		       int order)
 {
 	unsigned int nseg = (len + o->seg_len - 1) / o->seg_len, i, k;
 
 	for (k = 0; k < nseg; k++) {
 		unsigned int off, l;
 
-		i = reverse ? nseg - 1 - k : k;
+		/* LAST_FIRST: the last segment, then the others in order. */
+		if (order == REVERSE)
+			i = nseg - 1 - k;
+		else if (order == LAST_FIRST)
+			i = k ? k - 1 : nseg - 1;
+		else
+			i = k;
 		if (i < o->first_seg || i > o->last_seg)
 			continue;
 		off = i * o->seg_len;
@@ -189,7 +246,7 @@ static void send_frame(const struct opts *o, unsigned int len, uint32_t id,
 		seg_tos = o->tos | ((int)i == o->ce_seg ? 3 : 0);
 		send_segment(o, (uint32_t)len << 16 | off, id,
 			     F_ACK | (i == nseg - 1 ? F_PSH : 0),
-			     frame + off, l, 5, 0);
+			     frame + off, l, seg_doff, 0);
 		seg_tos = o->tos;
 	}
 }
@@ -202,7 +259,7 @@ static void c_good(struct opts *o)
 
 	build_frame(o, o->frame_len);
 	for (n = 0; n < o->count; n++)
-		send_frame(o, o->frame_len, next_id(o, n), 0);
+		send_frame(o, o->frame_len, next_id(o, n), IN_ORDER);
 }
 
 static void c_reverse(struct opts *o)
@@ -211,7 +268,17 @@ static void c_reverse(struct opts *o)
 
 	build_frame(o, o->frame_len);
 	for (n = 0; n < o->count; n++)
-		send_frame(o, o->frame_len, next_id(o, n), 1);
+		send_frame(o, o->frame_len, next_id(o, n), REVERSE);
+}
+
+/* Valid frames, the last segment first and then the rest in order. */
+static void c_last_first(struct opts *o)
+{
+	unsigned long n;
+
+	build_frame(o, o->frame_len);
+	for (n = 0; n < o->count; n++)
+		send_frame(o, o->frame_len, next_id(o, n), LAST_FIRST);
 }
 
 /* Frame shorter than an STT header + Ethernet header. */
@@ -246,14 +313,87 @@ static void c_trunc_tcp(struct opts *o)
 	}
 }
 
+/*
+ * Valid frames whose every segment carries 12 bytes of TCP options (NOPs):
+ * §3.2 keeps the data offset's meaning, so the payload starts after them.
+ */
 static void c_tcp_options(struct opts *o)
 {
 	unsigned long n;
 
-	build_frame(o, 200);
+	build_frame(o, o->frame_len);
+	seg_doff = 8;
 	for (n = 0; n < o->count; n++)
+		send_frame(o, o->frame_len, next_id(o, n), IN_ORDER);
+}
+
+/*
+ * Malformed data offsets: one segment with a data offset of 4 (below the
+ * header), one with 15 (60 bytes) in a 40-byte TCP segment.
+ */
+static void c_bad_doff(struct opts *o)
+{
+	unsigned long n;
+
+	build_frame(o, 200);
+	for (n = 0; n < o->count; n++) {
+		seg_doff_lie = 4;
 		send_segment(o, 200u << 16, next_id(o, n), F_ACK | F_PSH,
-			     frame, 200, 6, 0);
+			     frame, 200, 5, 0);
+		seg_doff_lie = 15;
+		send_segment(o, 200u << 16, next_id(o, n), F_ACK,
+			     frame, 20, 5, 0);
+	}
+	seg_doff_lie = 0;
+}
+
+/*
+ * Valid frames of -l bytes whose inner frame is an IPv4 TCP segment from
+ * -a to -b (port 9 to 9), "checksum partial" with MSS -M: what a Linux
+ * sender's TSO frame looks like, to be rebuilt as a TCP GSO skb.  The
+ * inner Ethernet destination is broadcast, so a bridge floods it.
+ */
+static void c_tcp_gso(struct opts *o)
+{
+	uint8_t *ip = frame + STT_HLEN + ETH_HLEN, *th = ip + 20;
+	unsigned int tot = o->frame_len - STT_HLEN - ETH_HLEN;
+	unsigned long n;
+	uint32_t sum;
+	uint16_t c;
+
+	build_frame(o, o->frame_len);
+	frame[1] = 0x02 | 0x04 | 0x08;	/* partial, IPv4, TCP */
+	frame[2] = ETH_HLEN + 20;
+	frame[4] = o->mss >> 8;
+	frame[5] = o->mss & 0xff;
+	frame[STT_HLEN + 12] = 0x08;
+	frame[STT_HLEN + 13] = 0x00;
+	memset(ip, 0, 40);
+	ip[0] = 0x45;
+	ip[2] = tot >> 8;
+	ip[3] = tot & 0xff;
+	ip[6] = 0x40;			/* DF, as TCP sends */
+	ip[8] = 64;
+	ip[9] = IPPROTO_TCP;
+	memcpy(ip + 12, &o->inner_src, 4);
+	memcpy(ip + 16, &o->inner_dst, 4);
+	c = csum_fold(csum_add(0, ip, 20));
+	ip[10] = c >> 8;
+	ip[11] = c & 0xff;
+	th[1] = 9;
+	th[3] = 9;
+	th[12] = 5 << 4;
+	th[13] = F_ACK | F_PSH;
+	th[14] = 0xff;
+	th[15] = 0xff;
+	/* CHECKSUM_PARTIAL: the pseudo-header sum, as the stack leaves it. */
+	sum = csum_add(0, ip + 12, 8);
+	sum += IPPROTO_TCP + tot - 20;
+	c = ~csum_fold(sum);
+	th[16] = c >> 8;
+	th[17] = c & 0xff;
+	for (n = 0; n < o->count; n++)
+		send_frame(o, o->frame_len, next_id(o, n), IN_ORDER);
 }
 
 static void c_version(struct opts *o)
@@ -267,14 +407,19 @@ static void c_version(struct opts *o)
 			     frame, 200, 5, 0);
 }
 
-/* "Checksum partial" with an L4 offset past the end of the frame. */
+/*
+ * "Checksum partial" with an L4 offset past the end of the frame, whose
+ * EtherType says IPv4 (for a frame that is not IP the fields are ignored).
+ */
 static void c_l4_beyond(struct opts *o)
 {
 	unsigned long n;
 
 	build_frame(o, 200);
-	frame[1] = 0x02 | 0x08;		/* partial, TCP */
+	frame[1] = 0x02 | 0x04 | 0x08;	/* partial, IPv4, TCP */
 	frame[2] = 250;
+	frame[STT_HLEN + 12] = 0x08;
+	frame[STT_HLEN + 13] = 0x00;
 	for (n = 0; n < o->count; n++)
 		send_segment(o, 200u << 16, next_id(o, n), F_ACK | F_PSH,
 			     frame, 200, 5, 0);
@@ -308,7 +453,7 @@ static void c_ecn(struct opts *o)
 	ip[10] = c >> 8;
 	ip[11] = c & 0xff;
 	for (n = 0; n < o->count; n++)
-		send_frame(o, o->frame_len, next_id(o, n), 0);
+		send_frame(o, o->frame_len, next_id(o, n), IN_ORDER);
 }
 
 /*
@@ -332,7 +477,7 @@ static void c_ignored(struct opts *o)
 	seg_window = 0xffff;
 	seg_urg = 0xffff;
 	for (n = 0; n < o->count; n++)
-		send_frame(o, o->frame_len, next_id(o, n), 0);
+		send_frame(o, o->frame_len, next_id(o, n), IN_ORDER);
 }
 
 /*
@@ -375,7 +520,7 @@ static void c_udp_csum(struct opts *o)
 	uh[6] = c >> 8;
 	uh[7] = c & 0xff;
 	for (n = 0; n < o->count; n++)
-		send_frame(o, o->frame_len, next_id(o, n), 0);
+		send_frame(o, o->frame_len, next_id(o, n), IN_ORDER);
 }
 
 /*
@@ -511,7 +656,10 @@ static const struct {
 	{ "reverse",	c_reverse,	"valid frames, segments in reverse" },
 	{ "short_frame", c_short_frame,	"frame length < STT + Ethernet header" },
 	{ "trunc_tcp",	c_trunc_tcp,	"truncated TCP header" },
-	{ "tcp_options", c_tcp_options,	"TCP data offset 6" },
+	{ "last_first",	c_last_first,	"valid frames, the last segment first" },
+	{ "tcp_options", c_tcp_options,	"valid frames, 12 bytes of TCP options" },
+	{ "bad_doff",	c_bad_doff,	"TCP data offset 4, and 15 in 40 bytes" },
+	{ "tcp_gso",	c_tcp_gso,	"inner IPv4 TCP -a -> -b, checksum partial, MSS -M" },
 	{ "version",	c_version,	"STT version 1" },
 	{ "l4_beyond",	c_l4_beyond,	"checksum-partial L4 offset past the frame" },
 	{ "ipv4_flag",	c_ipv4_flag,	"IPv4 flag on an IPv6 frame" },
@@ -528,6 +676,36 @@ static const struct {
 	{ "flood",	c_flood,	"first segments only, distinct frame IDs" },
 };
 
+/*
+ * Attach to the (persistent) tap device o->tap, non-blocking, and send to
+ * its own MAC address (or to broadcast with -B).
+ */
+static int tap_open(const struct opts *o)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	int s;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", o->tap);
+	tap_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK);
+	if (tap_fd < 0 || ioctl(tap_fd, TUNSETIFF, &ifr) < 0) {
+		perror("tap");
+		return -1;
+	}
+	if (o->bcast) {
+		memset(tap_dst, 0xff, sizeof(tap_dst));
+		return 0;
+	}
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", o->tap);
+	if (s < 0 || ioctl(s, SIOCGIFHWADDR, &ifr) < 0) {
+		perror("SIOCGIFHWADDR");
+		return -1;
+	}
+	memcpy(tap_dst, ifr.ifr_hwaddr.sa_data, sizeof(tap_dst));
+	close(s);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	size_t i;
@@ -535,7 +713,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: stt-craft -s SRC -d DST [-k KEY] [-p DPORT] [-P SPORT] [-n COUNT]\n"
 		   "                 [-l FRAMELEN] [-m SEGLEN] [-i ID] [-o FIRST:LAST]\n"
 		   "                 [-T TOS] [-C CE_SEGMENT] [-E INNER_ECN]\n"
-		   "                 [-F STT_FLAGS] [-a INNER_SRC] [-b INNER_DST] CASE\n"
+		   "                 [-F STT_FLAGS] [-a INNER_SRC] [-b INNER_DST] [-M MSS]\n"
+		   "                 [-t TAP [-B]] CASE\n"
 		   "cases:\n");
 	for (i = 0; i < sizeof(stt_cases) / sizeof(stt_cases[0]); i++)
 		fprintf(f, "  %-12s %s\n", stt_cases[i].name, stt_cases[i].help);
@@ -551,7 +730,7 @@ int main(int argc, char **argv)
 	size_t i;
 	int c, one = 1;
 
-	while ((c = getopt(argc, argv, "s:d:k:p:P:n:l:m:i:o:T:C:E:F:a:b:h")) != -1) {
+	while ((c = getopt(argc, argv, "s:d:k:p:P:n:l:m:i:o:T:C:E:F:a:b:M:t:Bh")) != -1) {
 		switch (c) {
 		case 's':
 			if (!inet_aton(optarg, &o.src))
@@ -608,6 +787,15 @@ int main(int argc, char **argv)
 			if (!inet_aton(optarg, &o.inner_dst))
 				goto bad;
 			break;
+		case 'M':
+			o.mss = strtoul(optarg, NULL, 0);
+			break;
+		case 't':
+			o.tap = optarg;
+			break;
+		case 'B':
+			o.bcast = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -622,11 +810,17 @@ int main(int argc, char **argv)
 	name = argv[optind];
 	seg_tos = o.tos;
 
-	sock_fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
-	if (sock_fd < 0 ||
-	    setsockopt(sock_fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one))) {
-		perror("raw socket");
-		return 1;
+	if (o.tap) {
+		if (tap_open(&o))
+			return 1;
+	} else {
+		sock_fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+		if (sock_fd < 0 ||
+		    setsockopt(sock_fd, IPPROTO_IP, IP_HDRINCL, &one,
+			       sizeof(one))) {
+			perror("raw socket");
+			return 1;
+		}
 	}
 	for (i = 0; i < sizeof(stt_cases) / sizeof(stt_cases[0]); i++) {
 		if (!strcmp(stt_cases[i].name, name)) {

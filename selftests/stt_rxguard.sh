@@ -1,0 +1,308 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Hostile input written straight into B's underlay, a tap device, the way
+# a NIC hands packets to the stack: tap builds each segment as one linear
+# skb whose head is a page fragment (head_frag), like build_skb() drivers
+# (mlx5, virtio-net's small buffers, XDP).  tools/stt-craft -t writes the
+# segments; nothing answers them.
+#
+#   tap "ul" 192.0.2.2 -- B: stt0 (remote 192.0.2.1) -- br0 -- vb == vc -- C
+#
+# B's stt0 is a port of the bridge br0, with a veth to C whose
+# tx-scatter-gather-fraglist is off, so a frame that stt0 delivers as a
+# TCP GSO skb is segmented in software (skb_segment()) on its way to C.
+#
+#  1. Frames of three 1400-byte segments whose inner frame is IPv4 TCP,
+#     "checksum partial" with MSS 166 in the frame header: the frame is
+#     rebuilt as a GSO skb over a frag_list of the head_frag segments,
+#     whose sizes have nothing to do with 166.  The first segment holds
+#     1328 bytes of TCP payload, 8 x 166: the 9th output segment starts
+#     exactly at the first list member, whose 1400 linear bytes are more
+#     than one MSS, and skb_segment() hits BUG_ON(skb_headlen(list_skb) >
+#     len) (a remote panic before stt moved the members' linear bytes
+#     into page frags).  C must see exactly ceil(3928 / 166) = 24 TCP
+#     segments per frame (tc flower on its ingress), stt0
+#     rx_gso_frames +N.
+#     The same with 3700-byte segments, which tap puts in kmalloc()ed
+#     heads (too big for build_skb()): their linear bytes are copied into
+#     page frags instead; C must see ceil(7928 / 166) = 48 segments per
+#     8000-byte frame.  (skb_segment() copies such members itself, so the
+#     old code passed this one too: it checks the copy path is right.)
+#  2. The same with MSS 1: refused (rx_bad_offload), nothing reaches C.
+#  3. Good frames to the link-layer broadcast address, unicast IP: what
+#     tcp_v4_rcv() would drop (rx_not_host), never delivered.
+#  4. Middle segments from a source no device talks to (192.0.2.99):
+#     dropped before they are queued (rx_unknown_peer), reasm_bytes 0.
+#     Frames to the group of stt9 (remote 239.9.9.9, local 192.0.2.2,
+#     dev ul): delivered to stt9, whose own local address does not matter
+#     for what is sent to its group.
+#  5. FragmentSmack (CVE-2018-5391): one frame of 48,000 one-byte
+#     segments, the last one first and then the rest in order, against the
+#     same frame in order.  The reassembly queue is an rbtree: the sender's
+#     time (its writes run B's receive path inline, in softirq on the same
+#     CPU) must be at most 3x the in-order time.  The sorted list it
+#     replaced took O(n) an insert: 12x at 24,000 segments.
+#  6. Afterwards: the segment identity holds in B, reasm_bytes is 0.
+
+source "$(dirname "$0")/lib.sh"
+
+N=${STT_RXGUARD_N:-20}
+SMACK_SEGS=${STT_SMACK_SEGS:-48000}
+SMACK_MAX_RATIO=3
+TAP=ul
+INNER_A=10.0.0.1
+INNER_C=10.0.0.3
+
+ktap_header
+stt_require ethtool tc timeout taskset
+[ "$STT_KIND" = stt ] || ktap_skip_all "STT_KIND=$STT_KIND: this test is for stt only"
+# The VM's initramfs cannot autoload modules, and its /dev is fresh.
+for m in tun bridge sch_ingress cls_flower act_gact; do
+	modprobe -q "$m" 2>/dev/null
+done
+[ -d /sys/module/bridge ] || ktap_skip_all "no bridge module"
+if [ ! -c /dev/net/tun ] && [ -d /sys/module/tun ]; then
+	mkdir -p /dev/net && mknod /dev/net/tun c 10 200
+fi
+[ -c /dev/net/tun ] || ktap_skip_all "no /dev/net/tun (tun module)"
+stt_require_craft
+stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
+stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
+stt_tmpdir TMP || exit "$KSFT_FAIL"
+ktap_plan 11
+
+topo()
+{
+	setup_ns NS_B NS_C || return 1
+	stt_try ip -n "$NS_B" tuntap add dev "$TAP" mode tap || return 1
+	stt_try ip link add vb netns "$NS_B" type veth peer name vc netns "$NS_C" ||
+		return 1
+	stt_try ip -n "$NS_B" -batch - <<-EOF || return 1
+		addr add $UL_IP_B/24 dev $TAP
+		link set $TAP up
+		link add $TUN type stt remote $UL_IP_A local $UL_IP_B key $STT_KEY dstport $STT_PORT
+		link add br0 type bridge
+		link set $TUN master br0
+		link set vb master br0
+		link set $TUN up
+		link set vb up
+		link set br0 up
+		link add stt9 type stt remote 239.9.9.9 local $UL_IP_B dev $TAP key 0x99 dstport $STT_PORT
+		link set stt9 up
+	EOF
+	stt_try nsx "$NS_B" ethtool -K vb tx-scatter-gather-fraglist off || return 1
+	stt_try ip -n "$NS_C" link set vc up || return 1
+	# The TCP segments C receives from the bridge, counted on its ingress.
+	stt_try nsx "$NS_C" tc qdisc add dev vc clsact || return 1
+	stt_try nsx "$NS_C" tc filter add dev vc ingress pref 1 protocol ip \
+		flower ip_proto tcp dst_port 9 action pass
+}
+if topo; then
+	ktap_pass "topology: tap underlay, $TUN bridged to a veth without fraglist"
+else
+	ktap_fail "topology: tap underlay, $TUN bridged to a veth without fraglist"
+	ktap_bail "cannot build the topology"
+fi
+
+# c_segs: TCP segments C's flower filter has counted.
+c_segs()
+{
+	nsx "$NS_C" tc -s -j filter show dev vc ingress 2>/dev/null |
+		jq '[.[] | select(.options.actions != null) |
+			.options.actions[0].stats.packets] | add // 0'
+}
+
+snap() { stt_snap "$NS_B" "$TUN" "$1"; }
+
+# craft ARGS...: stt-craft into the tap, from B's netns, on CPU 0 (one
+# CPU's reassembly table).
+craft()
+{
+	nsx "$NS_B" taskset -c 0 "$STT_CRAFT" -t "$TAP" -d "$UL_IP_B" \
+		-k "$STT_KEY" "$@" >/dev/null
+}
+
+# expect BEFORE AFTER "name=delta ...": every named counter moved by
+# exactly that much; prints the mismatches.
+expect()
+{
+	local e name want got bad=0
+
+	for e in $3; do
+		name=${e%%=*}
+		want=${e#*=}
+		got=$(stt_delta "$1" "$2" "$name")
+		if [ "$got" != "$want" ]; then
+			ktap_info "$name +${got:-missing}, expected +$want"
+			bad=1
+		fi
+	done
+	return "$bad"
+}
+
+# Frames take longer than the default 100 ms to arrive under TCG.
+DEF_TIMEOUT=$(stt_sysctl "$NS_B" reasm_timeout_ms)
+stt_sysctl "$NS_B" reasm_timeout_ms 10000 ||
+	ktap_info "cannot set net.stt.reasm_timeout_ms in B"
+
+# 1. GSO frames over a frag_list of head_frag segments, segmented on the
+# way to C.  Payload: 4000 - STT 18 - Ethernet 14 - IPv4 20 - TCP 20.
+MSS=166
+PER_FRAME=$(((4000 - 18 - 14 - 20 - 20 + MSS - 1) / MSS))
+desc="MSS $MSS over 1400-byte head_frag segments, x$N: bridged and segmented, C gets $((N * PER_FRAME)) segments"
+snap "$TMP/b0"
+c0=$(c_segs)
+if craft -s "$UL_IP_A" -n "$N" -l 4000 -m 1400 -M "$MSS" -a "$INNER_A" \
+	-b "$INNER_C" tcp_gso; then
+	stt_wait_for 10 eval '[ $(($(c_segs) - c0)) -ge $((N * PER_FRAME)) ]'
+fi
+stt_sleep 0.5
+snap "$TMP/b1"
+c1=$(c_segs)
+ktap_info "C counted $((c1 - c0)) TCP segments"
+if [ $((c1 - c0)) -eq $((N * PER_FRAME)) ] &&
+	expect "$TMP/b0" "$TMP/b1" "rx_frames=$N rx_gso_frames=$N rx_bad_offload=0"; then
+	ktap_pass "$desc"
+else
+	stt_show_deltas "$TMP/b0" "$TMP/b1" | ktap_info
+	ktap_fail "$desc"
+fi
+
+# The same over 3700-byte segments in kmalloc()ed heads.
+PER_FRAME2=$(((8000 - 18 - 14 - 20 - 20 + MSS - 1) / MSS))
+desc="MSS $MSS over 3700-byte kmalloc-head segments, x$N: C gets $((N * PER_FRAME2)) segments"
+snap "$TMP/b0"
+c0=$(c_segs)
+if craft -s "$UL_IP_A" -n "$N" -l 8000 -m 3700 -M "$MSS" -a "$INNER_A" \
+	-b "$INNER_C" tcp_gso; then
+	stt_wait_for 10 eval '[ $(($(c_segs) - c0)) -ge $((N * PER_FRAME2)) ]'
+fi
+stt_sleep 0.5
+snap "$TMP/b1"
+c1=$(c_segs)
+ktap_info "C counted $((c1 - c0)) TCP segments"
+if [ $((c1 - c0)) -eq $((N * PER_FRAME2)) ] &&
+	expect "$TMP/b0" "$TMP/b1" "rx_frames=$N rx_gso_frames=$N rx_bad_offload=0"; then
+	ktap_pass "$desc"
+else
+	stt_show_deltas "$TMP/b0" "$TMP/b1" | ktap_info
+	ktap_fail "$desc"
+fi
+
+# 2. MSS 1: 3,928 segments from one frame.  Refused.
+desc="MSS 1 x$N: rx_bad_offload +$((3 * N)), rx_errors +$N, nothing reaches C"
+snap "$TMP/b0"
+c0=$(c_segs)
+craft -s "$UL_IP_A" -n "$N" -l 4000 -m 1400 -M 1 -a "$INNER_A" \
+	-b "$INNER_C" tcp_gso &&
+	stt_wait_for 10 eval '[ "$(stt_proc_val "$NS_B" rx_segments)" -ge \
+		$(($(stt_val "$TMP/b0" proc.rx_segments) + 3 * N)) ]'
+stt_sleep 0.5
+snap "$TMP/b1"
+if [ "$(c_segs)" = "$c0" ] &&
+	expect "$TMP/b0" "$TMP/b1" \
+		"rx_bad_offload=$((3 * N)) link.rx_errors=$N rx_frames=0"; then
+	ktap_pass "$desc"
+else
+	stt_show_deltas "$TMP/b0" "$TMP/b1" | ktap_info
+	ktap_fail "$desc"
+fi
+
+# 3. Link-layer broadcast, unicast IP destination.
+desc="good frames to ff:ff:ff:ff:ff:ff x$N: rx_not_host +$((3 * N)), none delivered"
+snap "$TMP/b0"
+craft -s "$UL_IP_A" -B -n "$N" good &&
+	stt_wait_for 10 eval '[ "$(stt_proc_val "$NS_B" rx_not_host)" -ge \
+		$(($(stt_val "$TMP/b0" proc.rx_not_host) + 3 * N)) ]'
+snap "$TMP/b1"
+if expect "$TMP/b0" "$TMP/b1" \
+	"proc.rx_not_host=$((3 * N)) proc.rx_segments=$((3 * N)) rx_frames=0" &&
+	[ "$(stt_val "$TMP/b1" proc.reasm_bytes)" = 0 ]; then
+	ktap_pass "$desc"
+else
+	stt_show_deltas "$TMP/b0" "$TMP/b1" | ktap_info
+	ktap_fail "$desc"
+fi
+
+# 4. Non-first segments (no Context ID) from a source no device talks to.
+desc="middle segments from 192.0.2.99 x$N: rx_unknown_peer +$N, never queued (reasm_bytes 0)"
+snap "$TMP/b0"
+craft -s 192.0.2.99 -n "$N" -o 1:1 good &&
+	stt_wait_for 10 eval '[ "$(stt_proc_val "$NS_B" rx_unknown_peer)" -ge \
+		$(($(stt_val "$TMP/b0" proc.rx_unknown_peer) + N)) ]'
+snap "$TMP/b1"
+if expect "$TMP/b0" "$TMP/b1" \
+	"proc.rx_unknown_peer=$N proc.rx_segments=$N proc.reasm_timeouts=0" &&
+	[ "$(stt_val "$TMP/b1" proc.reasm_bytes)" = 0 ]; then
+	ktap_pass "$desc"
+else
+	stt_show_deltas "$TMP/b0" "$TMP/b1" | ktap_info
+	ktap_fail "$desc"
+fi
+
+# A group's device with a local address of its own.
+desc="good frames to 239.9.9.9 x$N: stt9 (local $UL_IP_B) takes them, rx_frames +$N"
+stt_snap "$NS_B" stt9 "$TMP/g0"
+craft -s "$UL_IP_A" -d 239.9.9.9 -k 0x99 -n "$N" good &&
+	stt_wait_for 10 eval '[ "$(stt_proc_val "$NS_B" rx_segments)" -ge \
+		$(($(stt_val "$TMP/g0" proc.rx_segments) + 3 * N)) ]'
+stt_sleep 0.5
+stt_snap "$NS_B" stt9 "$TMP/g1"
+if expect "$TMP/g0" "$TMP/g1" "rx_frames=$N proc.rx_unknown_peer=0"; then
+	ktap_pass "$desc"
+else
+	stt_show_deltas "$TMP/g0" "$TMP/g1" | ktap_info
+	ktap_fail "$desc"
+fi
+
+# 5. One frame of SMACK_SEGS one-byte segments, in order and last first.
+# Each one-byte segment holds a tap skb (~1.3 KB of truesize): room for the
+# frame, and time for it to arrive under emulation.
+DEF_HIGH=$(stt_sysctl "$NS_B" reasm_high_thresh)
+DEF_LOW=$(stt_sysctl "$NS_B" reasm_low_thresh)
+stt_sysctl "$NS_B" reasm_high_thresh $((256 << 20)) &&
+	stt_sysctl "$NS_B" reasm_low_thresh $((192 << 20)) &&
+	stt_sysctl "$NS_B" reasm_timeout_ms 60000 ||
+	ktap_info "cannot raise B's reassembly limits"
+
+# smack ORDER: print the sender's wall time in microseconds; B's stt0 must
+# get the frame.
+smack()
+{
+	local t0 t1 f0
+
+	f0=$(stt_proc_val "$NS_B" reasm_frames)
+	t0=${EPOCHREALTIME/./}
+	craft -s "$UL_IP_A" -l "$SMACK_SEGS" -m 1 -n 1 "$1" || return 1
+	t1=${EPOCHREALTIME/./}
+	stt_wait_for 30 eval '[ "$(stt_proc_val "$NS_B" reasm_frames)" -gt "$f0" ]' ||
+		return 1
+	echo $((t1 - t0))
+}
+
+desc="$SMACK_SEGS one-byte segments, last first: at most ${SMACK_MAX_RATIO}x the in-order time"
+if t_in=$(smack good) && t_lf=$(smack last_first) &&
+	t_in2=$(smack good) && t_lf2=$(smack last_first); then
+	# The smaller of two runs of each: TCG's noise only ever adds time.
+	[ "$t_in2" -lt "$t_in" ] && t_in=$t_in2
+	[ "$t_lf2" -lt "$t_lf" ] && t_lf=$t_lf2
+	ratio=$(awk -v a="$t_lf" -v b="$t_in" 'BEGIN { printf "%.2f", a / b }')
+	ktap_info "in order $((t_in / 1000)) ms, last first $((t_lf / 1000)) ms: ratio $ratio"
+	if awk -v r="$ratio" -v m="$SMACK_MAX_RATIO" 'BEGIN { exit !(r <= m) }'; then
+		ktap_pass "$desc ($ratio)"
+	else
+		ktap_fail "$desc ($ratio)"
+	fi
+else
+	ktap_fail "$desc: a frame was not reassembled"
+fi
+stt_sysctl "$NS_B" reasm_low_thresh "$DEF_LOW"
+stt_sysctl "$NS_B" reasm_high_thresh "$DEF_HIGH"
+stt_sysctl "$NS_B" reasm_timeout_ms "$DEF_TIMEOUT"
+
+ktap_result "reassembly table empty (reasm_bytes == 0 in B)" stt_wait_reasm_idle "$NS_B"
+ktap_result "segment identity holds in B" stt_check_identity "$NS_B"
+
+check_dmesg
+ktap_finished
