@@ -1331,6 +1331,40 @@ static void __net_exit stt_exit_batch_net(struct list_head *net_list)
 	}
 }
 
+/*
+ * The underlay device a device is bound to ("dev", which a multicast remote
+ * requires) goes away: so does the device, as a vxlan device bound to a
+ * lower device does.  Its ifindex and its group membership would otherwise
+ * outlive the device they name.
+ */
+static int stt_netdev_event(struct notifier_block *nb, unsigned long event,
+			    void *ptr)
+{
+	struct net_device *ldev = netdev_notifier_info_to_dev(ptr);
+	struct stt_dev *stt, *tmp;
+	struct stt_net *sn;
+	LIST_HEAD(list);
+
+	if (event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+	sn = stt_pernet(dev_net(ldev));
+	list_for_each_entry_safe(stt, tmp, &sn->dev_list, next) {
+		const struct stt_config *cfg = stt_cfg_rtnl(stt);
+
+		/* Already on its way out, maybe in this very batch. */
+		if (stt->dev->reg_state != NETREG_REGISTERED)
+			continue;
+		if (cfg->link == ldev->ifindex || stt->mc.ifindex == ldev->ifindex)
+			unregister_netdevice_queue(stt->dev, &list);
+	}
+	unregister_netdevice_many(&list);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block stt_notifier = {
+	.notifier_call = stt_netdev_event,
+};
+
 static struct pernet_operations stt_net_ops = {
 	.init		= stt_init_net,
 	.exit_batch	= stt_exit_batch_net,
@@ -1351,11 +1385,16 @@ static int __init stt_init_module(void)
 	err = register_pernet_subsys(&stt_net_ops);
 	if (err)
 		goto out_reasm;
-	err = rtnl_link_register(&stt_link_ops);
+	err = register_netdevice_notifier(&stt_notifier);
 	if (err)
 		goto out_pernet;
+	err = rtnl_link_register(&stt_link_ops);
+	if (err)
+		goto out_notifier;
 	return 0;
 
+out_notifier:
+	unregister_netdevice_notifier(&stt_notifier);
 out_pernet:
 	unregister_pernet_subsys(&stt_net_ops);
 out_reasm:
@@ -1373,6 +1412,7 @@ static void __exit stt_cleanup_module(void)
 	 * of port entries finish before the module text goes away.
 	 */
 	rtnl_link_unregister(&stt_link_ops);
+	unregister_netdevice_notifier(&stt_notifier);
 	unregister_pernet_subsys(&stt_net_ops);
 	stt_reasm_exit();
 	rcu_barrier();

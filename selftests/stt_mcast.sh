@@ -46,7 +46,7 @@ for m in bridge sch_ingress cls_flower act_gact; do
 done
 stt_require tc jq
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 14
+ktap_plan 15
 
 topo()
 {
@@ -316,6 +316,17 @@ deleted_leaves()
 	! member "$NS_B" "$GROUP6"
 }
 ktap_result "B's stt6 deleted: B left $GROUP6" deleted_leaves
+
+# The underlay device goes: so do the devices bound to it (as for vxlan),
+# with their memberships; nothing is left naming its ifindex.
+ul_deleted()
+{
+	stt_try ip -n "$NS_C" link del ul || return 1
+	stt_wait_for 5 eval '! ip -n "$NS_C" link show stt0 >/dev/null 2>&1 &&
+		! ip -n "$NS_C" link show stt6 >/dev/null 2>&1'
+}
+ktap_result "C's underlay ul deleted: C's stt0 and stt6 (dev ul) are deleted with it" \
+	ul_deleted
 
 check_dmesg
 ktap_finished
