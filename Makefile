@@ -114,8 +114,10 @@ lint:
 	@set -e; for k in $(KVERS); do \
 	  echo "lint: W=1 C=2 against $$k"; \
 	  rm -rf build/$$k; \
-	  $(MAKE) --no-print-directory KVER=$$k W=1 C=2 modules 2>&1 | tee build/lint-$$k.log; \
-	  if grep -E 'warning:|error:' build/lint-$$k.log; then echo "lint: $$k: not clean" >&2; exit 1; fi; \
+	  { set +e; $(MAKE) --no-print-directory KVER=$$k W=1 C=2 modules 2>&1; \
+	    echo $$? >build/lint-$$k.rc; } | tee build/lint-$$k.log; \
+	  if [ "$$(cat build/lint-$$k.rc)" != 0 ]; then echo "lint: $$k: build failed" >&2; exit 1; fi; \
+	  if grep -E 'warning:|error:|not found' build/lint-$$k.log; then echo "lint: $$k: not clean" >&2; exit 1; fi; \
 	done
 	@cp=$${CHECKPATCH:-$$(tools/get-checkpatch.sh)}; \
 	$$cp --no-tree --strict -q -f $(KERNEL_SRCS) && echo "lint: checkpatch clean"

@@ -546,16 +546,20 @@ stt_set_inner_mtu()
 		ip -n "$NS_B" link set "$TUN" mtu "$1"
 }
 
-# stt_ping NS DST [COUNT [SIZE [ping args]]]: quiet ping; prints the
-# summary on failure.
+# stt_ping NS DST [COUNT [SIZE [ping args]]]: quiet ping; succeeds only
+# if all COUNT replies came back (iputils exits 0 on any reply unless a
+# deadline is given: with -w it fails when fewer than COUNT arrived, and
+# the summary line is checked too); prints the summary on failure.
 stt_ping()
 {
 	local ns=$1 dst=$2 count=${3:-3} size=${4:-56} out
 
 	shift 2
 	shift $(($# < 2 ? $# : 2))
-	out=$(nsx "$ns" timeout $((count * 2 + 15)) \
-		ping -q -c "$count" -i 0.2 -W 3 -s "$size" "$@" "$dst" 2>&1) &&
+	out=$(nsx "$ns" timeout $((count * 2 + 20)) \
+		ping -q -c "$count" -i 0.2 -w $((count * 2 + 15)) -s "$size" \
+		"$@" "$dst" 2>&1) &&
+		grep -q "^$count packets transmitted, $count received" <<<"$out" &&
 		return 0
 	printf '%s\n' "$out" | tail -3 | ktap_info
 	return 1

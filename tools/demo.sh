@@ -12,7 +12,10 @@
 # veth pair, puts an STT tunnel on top, and shows: the device, a ping, the
 # throughput over the tunnel next to the plain underlay, and the STT
 # segments on the wire as tshark decodes them.  The topology comes from
-# selftests/lib.sh, shared with the selftests.
+# selftests/lib.sh, shared with the selftests.  Any step that fails (a
+# missing helper, a lost ping, no throughput, an empty capture, tshark
+# failing) ends the demo with a non-zero status; selftests/stt_demo.sh runs
+# it in the suite and checks what each section shows.
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -116,7 +119,10 @@ import json, sys
 print("    " + json.dumps(json.load(sys.stdin)[0]["linkinfo"]))'
 
 heading "Ping B from A across the tunnel"
-show ip netns exec "$NS_A" timeout 20 ping -c 3 -i 0.3 "$IN_IP_B"
+echo "\$ ip netns exec $NS_A ping -c 3 -w 20 $IN_IP_B"
+out=$(ip netns exec "$NS_A" ping -c 3 -i 0.3 -w 20 "$IN_IP_B" 2>&1)
+printf '%s\n' "$out" | sed 's/^/    /'
+grep -q '^3 packets transmitted, 3 received' <<<"$out" || die "ping lost replies"
 
 heading "Throughput: iperf3 ${SECS}s over the tunnel and over the plain underlay"
 echo "(TCG emulation: absolute numbers mean little; compare the two)"
@@ -125,6 +131,8 @@ PLAIN_MBPS=$(stt_iperf "$NS_B" "$UL_IP_B" "$NS_A" "$SECS")
 printf '    %-36s %10s Mbit/s\n' "STT tunnel   10.0.0.1 -> 10.0.0.2" "${STT_MBPS:-failed}" \
 	"plain veth   192.0.2.1 -> 192.0.2.2" "${PLAIN_MBPS:-failed}"
 echo "    STT/plain: $(stt_ratio "$STT_MBPS" "$PLAIN_MBPS")"
+awk -v s="${STT_MBPS:-0}" -v p="${PLAIN_MBPS:-0}" 'BEGIN { exit !(s > 0 && p > 0) }' ||
+	die "iperf3 moved no data"
 
 heading "On the wire: STT segments decoded by tshark"
 cat <<'EOF'
@@ -141,26 +149,36 @@ stt_tmpdir TMP || die "no temp dir"
 nsx "$NS_A" ethtool -K "$UL_A" tso off >/dev/null
 nsx "$NS_B" ethtool -K "$UL_B" tso off >/dev/null
 PCAP=$TMP/demo.pcap
-if stt_capture_start "$NS_A" "$UL_A" "$PCAP" 60 20 >/dev/null; then
-	stt_ping "$NS_A" "$IN_IP_B" 2 3000 >/dev/null
-	stt_iperf "$NS_B" "$IN_IP_B" "$NS_A" 1 >/dev/null
-	stt_capture_wait
-fi
+stt_cap_start "$NS_A" "$UL_A" "$PCAP" "tcp dst port $STT_PORT" 60 20 ||
+	die "dumpcap did not start on $UL_A"
+stt_ping "$NS_A" "$IN_IP_B" 2 3000 >/dev/null || die "3000-byte ping lost replies"
+stt_cap_stop
+[ -s "$PCAP" ] || die "the capture is empty"
 echo
 echo "\$ tshark -r demo.pcap -o ip.try_heuristic_first:TRUE -o stt.reassemble:FALSE -T fields ..."
-stt_decode "$PCAP" -o stt.reassemble:FALSE -T fields -E header=y \
+table=$(timeout 120 tshark -n -r "$PCAP" -o ip.try_heuristic_first:TRUE \
+	-o stt.reassemble:FALSE -T fields -E header=y \
 	-E separator=/t -E occurrence=f \
 	-e frame.number -e ip.src -e ip.dst -e ip.len -e stt.stream_id \
 	-e stt.pkt_len -e stt.seg_off -e stt.pkt_id -e stt.tcp.flags.psh \
 	-e stt.version -e stt.flags -e stt.l4offset -e stt.mss \
-	-e stt.context_id -Y 'frame.number <= 8' | decimal_sport |
+	-e stt.context_id -Y 'frame.number <= 8' 2>"$TMP/tshark.err") ||
+	die "tshark failed: $(head -3 "$TMP/tshark.err")"
+# At least one frame of two segments, each with pkt_len, seg_off, pkt_id.
+awk -F'\t' 'NR > 1 && $6 != "" && $7 != "" && $8 != "" { n[$8]++ }
+	END { for (id in n) if (n[id] >= 2) exit 0; exit 1 }' <<<"$table" ||
+	die "tshark decoded no frame of two STT segments"
+printf '%s\n' "$table" | decimal_sport |
 	sed -e '1s/frame.number/no/; 1s/stt\.stream_id/srcport/' \
 		-e '1s/stt\.tcp\.flags\.psh/psh/; 1s/stt\.//g' |
 	column -t -s $'\t' | sed 's/^/    /'
 echo
 echo "The same packets with tshark reassembling each frame and decoding the"
 echo "inner one in the packet that completes it:"
-stt_decode "$PCAP" -Y 'frame.number <= 8' | sed 's/^/    /'
+out=$(timeout 120 tshark -n -r "$PCAP" -o ip.try_heuristic_first:TRUE \
+	-Y 'frame.number <= 8' 2>"$TMP/tshark.err") ||
+	die "tshark failed: $(head -3 "$TMP/tshark.err")"
+printf '%s\n' "$out" | sed 's/^/    /'
 
 heading "Counters"
 echo "B's tunnel device (ethtool -S), then B's netns (/proc/net/stt):"
