@@ -460,6 +460,19 @@ setup_ns()
 	done
 }
 
+# stt_ipv6_on NS...: IPv6 on again in each NS (setup_ns turns it off),
+# without duplicate address detection.
+stt_ipv6_on()
+{
+	local ns
+
+	for ns in "$@"; do
+		nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+			net.ipv6.conf.default.disable_ipv6=0 \
+			net.ipv6.conf.default.accept_dad=0 >/dev/null || return 1
+	done
+}
+
 # stt_tunnel_cmd DEV LOCAL REMOTE [extra args]: the "link add" command
 # (for ip or ip -batch, without "ip") of one tunnel device of STT_KIND.
 stt_tunnel_cmd()

@@ -62,11 +62,7 @@ topo6()
 	local ns
 
 	setup_ns NS_A NS_B || return 1
-	for ns in "$NS_A" "$NS_B"; do
-		nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
-			net.ipv6.conf.default.disable_ipv6=0 \
-			net.ipv6.conf.default.accept_dad=0 >/dev/null || return 1
-	done
+	stt_ipv6_on "$NS_A" "$NS_B" || return 1
 	stt_try ip link add "$UL_A" netns "$NS_A" mtu 1500 type veth \
 		peer name "$UL_B" netns "$NS_B" mtu 1500 || return 1
 	stt_try ip -n "$NS_A" addr add "$UL_IP_A/24" dev "$UL_A" || return 1

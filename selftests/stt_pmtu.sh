@@ -38,11 +38,7 @@ topo()
 	local ns
 
 	setup_ns NS_A NS_R NS_B || return 1
-	for ns in "$NS_A" "$NS_R" "$NS_B"; do
-		nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
-			net.ipv6.conf.default.disable_ipv6=0 \
-			net.ipv6.conf.default.accept_dad=0 >/dev/null || return 1
-	done
+	stt_ipv6_on "$NS_A" "$NS_R" "$NS_B" || return 1
 	nsx "$NS_R" sysctl -qw net.ipv6.conf.all.forwarding=1 >/dev/null || return 1
 	stt_try ip link add veth_a netns "$NS_A" mtu 1500 type veth \
 		peer name veth_ra netns "$NS_R" mtu 1500 || return 1

@@ -146,49 +146,41 @@ DEF_TIMEOUT=$(stt_sysctl "$NS_B" reasm_timeout_ms)
 stt_sysctl "$NS_B" reasm_timeout_ms 10000 ||
 	ktap_info "cannot set net.stt.reasm_timeout_ms in B"
 
-# 1. GSO frames over a frag_list of head_frag segments, segmented on the
-# way to C.  Payload: 4000 - STT 18 - Ethernet 14 - IPv4 20 - TCP 20.
+# gso_case FRAMELEN SEGLEN WHAT: N frames of FRAMELEN bytes in SEGLEN-byte
+# segments, inner TCP with MSS $MSS, bridged and segmented on the way to
+# C, which must count exactly N x ceil(TCP payload / MSS) segments.  The
+# TCP payload is FRAMELEN - STT 18 - Ethernet 14 - IPv4 20 - TCP 20.
 MSS=166
-PER_FRAME=$(((4000 - 18 - 14 - 20 - 20 + MSS - 1) / MSS))
-desc="MSS $MSS over 1400-byte head_frag segments, x$N: bridged and segmented, C gets $((N * PER_FRAME)) segments"
-snap "$TMP/b0"
-c0=$(c_segs)
-if craft -s "$UL_IP_A" -n "$N" -l 4000 -m 1400 -M "$MSS" -a "$INNER_A" \
-	-b "$INNER_C" tcp_gso; then
-	stt_wait_for 10 eval '[ $(($(c_segs) - c0)) -ge $((N * PER_FRAME)) ]'
-fi
-stt_sleep 0.5
-snap "$TMP/b1"
-c1=$(c_segs)
-ktap_info "C counted $((c1 - c0)) TCP segments"
-if [ $((c1 - c0)) -eq $((N * PER_FRAME)) ] &&
-	expect "$TMP/b0" "$TMP/b1" "rx_frames=$N rx_gso_frames=$N rx_bad_offload=0"; then
-	ktap_pass "$desc"
-else
-	stt_show_deltas "$TMP/b0" "$TMP/b1" | ktap_info
-	ktap_fail "$desc"
-fi
+gso_case()
+{
+	local len=$1 seg=$2 what=$3 per c0 c1 desc
 
-# The same over 3700-byte segments in kmalloc()ed heads.
-PER_FRAME2=$(((8000 - 18 - 14 - 20 - 20 + MSS - 1) / MSS))
-desc="MSS $MSS over 3700-byte kmalloc-head segments, x$N: C gets $((N * PER_FRAME2)) segments"
-snap "$TMP/b0"
-c0=$(c_segs)
-if craft -s "$UL_IP_A" -n "$N" -l 8000 -m 3700 -M "$MSS" -a "$INNER_A" \
-	-b "$INNER_C" tcp_gso; then
-	stt_wait_for 10 eval '[ $(($(c_segs) - c0)) -ge $((N * PER_FRAME2)) ]'
-fi
-stt_sleep 0.5
-snap "$TMP/b1"
-c1=$(c_segs)
-ktap_info "C counted $((c1 - c0)) TCP segments"
-if [ $((c1 - c0)) -eq $((N * PER_FRAME2)) ] &&
-	expect "$TMP/b0" "$TMP/b1" "rx_frames=$N rx_gso_frames=$N rx_bad_offload=0"; then
-	ktap_pass "$desc"
-else
-	stt_show_deltas "$TMP/b0" "$TMP/b1" | ktap_info
-	ktap_fail "$desc"
-fi
+	per=$(((len - 18 - 14 - 20 - 20 + MSS - 1) / MSS))
+	desc="MSS $MSS over $seg-byte $what segments, x$N: bridged and segmented, C gets $((N * per)) segments"
+	snap "$TMP/b0"
+	c0=$(c_segs)
+	if craft -s "$UL_IP_A" -n "$N" -l "$len" -m "$seg" -M "$MSS" \
+		-a "$INNER_A" -b "$INNER_C" tcp_gso; then
+		stt_wait_for 10 eval '[ $(($(c_segs) - c0)) -ge $((N * per)) ]'
+	fi
+	stt_sleep 0.5
+	snap "$TMP/b1"
+	c1=$(c_segs)
+	ktap_info "C counted $((c1 - c0)) TCP segments"
+	if [ $((c1 - c0)) -eq $((N * per)) ] &&
+		expect "$TMP/b0" "$TMP/b1" \
+			"rx_frames=$N rx_gso_frames=$N rx_bad_offload=0"; then
+		ktap_pass "$desc"
+	else
+		stt_show_deltas "$TMP/b0" "$TMP/b1" | ktap_info
+		ktap_fail "$desc"
+	fi
+}
+
+# 1. Over head_frag segments (tap's build_skb()), then over segments too
+# big for it, whose heads tap kmalloc()s.
+gso_case 4000 1400 head_frag
+gso_case 8000 3700 kmalloc-head
 
 # 2. MSS 1: 3,928 segments from one frame.  Refused.
 desc="MSS 1 x$N: rx_bad_offload +$((3 * N)), rx_errors +$N, nothing reaches C"

@@ -127,11 +127,7 @@ topo_csum()
 	local ns
 
 	setup_ns NS_A NS_B || return 1
-	for ns in "$NS_A" "$NS_B"; do
-		nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
-			net.ipv6.conf.default.disable_ipv6=0 \
-			net.ipv6.conf.default.accept_dad=0 >/dev/null || return 1
-	done
+	stt_ipv6_on "$NS_A" "$NS_B" || return 1
 	stt_try ip link add ul netns "$NS_A" type veth peer name ul netns "$NS_B" ||
 		return 1
 	for ns in "$NS_A" "$NS_B"; do
