@@ -14,12 +14,15 @@
 #     reasm_high_thresh + 128 KiB (the documented overshoot: one skb per
 #     CPU racing past the check; 64 KiB each on 2 CPUs);
 #   - the flood reached B's hook (rx_segments >= 100,000 per run);
-#   - iperf3 keeps >= 50% of its unflooded throughput: PAIRS (3) pairs of
+#   - iperf3 keeps >= 50% of its unflooded throughput: PAIRS (5) pairs of
 #     runs, each an unflooded reference (the flood paused with SIGSTOP,
 #     the table drained) right before a run under the resumed flood, with
 #     the same pinning; the median of the pairs' ratios must be >= 0.5
 #     (every pair printed).  Pairing keeps the host's varying load under
-#     emulation out of the ratio;
+#     emulation out of the ratio; five pairs, not three, because a
+#     reference alone swings 2x under TCG (513-972 Mbit/s within one
+#     run), and two high ones out of three failed a run whose flooded
+#     throughput was as usual;
 #   - after the flood and the timeout, reasm_bytes is back to 0;
 #   - lowered thresholds: reasm_evictions > 0.
 # The flood's rate (segments/s, wall and CPU time) is printed.  At the
@@ -29,7 +32,7 @@ source "$(dirname "$0")/lib.sh"
 
 FLOOD_N=${STT_FLOOD_N:-100000}
 SECS=${STT_IPERF_SECS:-4}
-PAIRS=${STT_FLOOD_PAIRS:-3}
+PAIRS=${STT_FLOOD_PAIRS:-5}
 SLACK=$((128 << 10))
 LOW_HIGH=$((4 << 20))
 LOW_LOW=$((3 << 20))
