@@ -119,9 +119,7 @@ struct stt_dev *stt_lookup_dev(struct stt_net *sn, const struct in6_addr *saddr,
 			       const struct in6_addr *daddr, __be16 dport,
 			       u64 key)
 {
-	bool group = ipv6_addr_v4mapped(daddr) ?
-		     ipv4_is_multicast(daddr->s6_addr32[3]) :
-		     ipv6_addr_is_multicast(daddr);
+	bool group = stt_addr_mcast(daddr);
 	struct stt_dev *stt, *wildcard = NULL;
 
 	hlist_for_each_entry_rcu(stt, stt_dev_bucket(sn, key, dport), hlist) {
@@ -207,9 +205,7 @@ bool stt_peer_known(struct stt_net *sn, struct stt_port *p,
 		    const struct in6_addr *saddr, const struct in6_addr *daddr)
 {
 	/* A group's devices take it whatever their own local address. */
-	if (ipv6_addr_v4mapped(daddr) ?
-	    ipv4_is_multicast(daddr->s6_addr32[3]) :
-	    ipv6_addr_is_multicast(daddr))
+	if (stt_addr_mcast(daddr))
 		return stt_peer_find(sn, daddr, NULL, p->port, STT_PEER_GROUP);
 	return rcu_access_pointer(p->external) ||
 	       stt_peer_find(sn, saddr, daddr, p->port, STT_PEER_LOCAL);

@@ -1375,18 +1375,15 @@ static unsigned int stt_nf_local_in6(void *priv, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
-/* Is @skb (at its IP header, before routing) for a local address? */
+/* Is @skb (at its IP header, before routing) for a group or a local address? */
 static bool stt_for_this_host(const struct sk_buff *skb, struct net *net,
 			      bool ipv6)
 {
-	if (ipv6) {
-		const struct in6_addr *daddr = &ipv6_hdr(skb)->daddr;
-
-		return ipv6_addr_is_multicast(daddr) ||
-		       ipv6_chk_addr(net, daddr, NULL, 0);
-	}
-	return ipv4_is_multicast(ip_hdr(skb)->daddr) ||
-	       inet_addr_type_dev_table(net, skb->dev, ip_hdr(skb)->daddr) ==
+	if (stt_to_group(skb, ipv6))
+		return true;
+	if (ipv6)
+		return ipv6_chk_addr(net, &ipv6_hdr(skb)->daddr, NULL, 0);
+	return inet_addr_type_dev_table(net, skb->dev, ip_hdr(skb)->daddr) ==
 	       RTN_LOCAL;
 }
 

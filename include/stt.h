@@ -172,12 +172,18 @@ static inline bool stt_cfg_ipv6(const struct stt_config *cfg)
 	return !ipv6_addr_v4mapped(&cfg->remote);
 }
 
+/* An IPv4 (IPv4-mapped) or IPv6 multicast group. */
+static inline bool stt_addr_mcast(const struct in6_addr *a)
+{
+	if (ipv6_addr_v4mapped(a))
+		return ipv4_is_multicast(a->s6_addr32[3]);
+	return ipv6_addr_is_multicast(a);
+}
+
 /* Point-to-multipoint: the remote is an IPv4 or IPv6 multicast group. */
 static inline bool stt_cfg_mcast(const struct stt_config *cfg)
 {
-	if (ipv6_addr_v4mapped(&cfg->remote))
-		return ipv4_is_multicast(cfg->remote.s6_addr32[3]);
-	return ipv6_addr_is_multicast(&cfg->remote);
+	return stt_addr_mcast(&cfg->remote);
 }
 
 /* An IPv4 endpoint, as the data path keeps it. */
