@@ -201,37 +201,39 @@ else
 	ktap_fail "$desc"
 fi
 
+# refused DESC COUNTER N "name=delta ..." [stt-craft args]: send, wait for
+# /proc/net/stt's COUNTER to move by N, then every named counter moved by
+# exactly its delta and nothing is held in the table.
+refused()
+{
+	local desc=$1 name=$2 n=$3 deltas=$4
+
+	shift 4
+	snap "$TMP/b0"
+	craft "$@" &&
+		stt_wait_for 10 eval '[ "$(stt_proc_val "$NS_B" "$name")" -ge \
+			$(($(stt_val "$TMP/b0" "proc.$name") + n)) ]'
+	snap "$TMP/b1"
+	if expect "$TMP/b0" "$TMP/b1" "$deltas" &&
+		[ "$(stt_val "$TMP/b1" proc.reasm_bytes)" = 0 ]; then
+		ktap_pass "$desc"
+	else
+		stt_show_deltas "$TMP/b0" "$TMP/b1" | ktap_info
+		ktap_fail "$desc"
+	fi
+}
+
 # 3. Link-layer broadcast, unicast IP destination.
-desc="good frames to ff:ff:ff:ff:ff:ff x$N: rx_not_host +$((3 * N)), none delivered"
-snap "$TMP/b0"
-craft -s "$UL_IP_A" -B -n "$N" good &&
-	stt_wait_for 10 eval '[ "$(stt_proc_val "$NS_B" rx_not_host)" -ge \
-		$(($(stt_val "$TMP/b0" proc.rx_not_host) + 3 * N)) ]'
-snap "$TMP/b1"
-if expect "$TMP/b0" "$TMP/b1" \
-	"proc.rx_not_host=$((3 * N)) proc.rx_segments=$((3 * N)) rx_frames=0" &&
-	[ "$(stt_val "$TMP/b1" proc.reasm_bytes)" = 0 ]; then
-	ktap_pass "$desc"
-else
-	stt_show_deltas "$TMP/b0" "$TMP/b1" | ktap_info
-	ktap_fail "$desc"
-fi
+refused "good frames to ff:ff:ff:ff:ff:ff x$N: rx_not_host +$((3 * N)), none delivered" \
+	rx_not_host $((3 * N)) \
+	"proc.rx_not_host=$((3 * N)) proc.rx_segments=$((3 * N)) rx_frames=0" \
+	-s "$UL_IP_A" -B -n "$N" good
 
 # 4. Non-first segments (no Context ID) from a source no device talks to.
-desc="middle segments from 192.0.2.99 x$N: rx_unknown_peer +$N, never queued (reasm_bytes 0)"
-snap "$TMP/b0"
-craft -s 192.0.2.99 -n "$N" -o 1:1 good &&
-	stt_wait_for 10 eval '[ "$(stt_proc_val "$NS_B" rx_unknown_peer)" -ge \
-		$(($(stt_val "$TMP/b0" proc.rx_unknown_peer) + N)) ]'
-snap "$TMP/b1"
-if expect "$TMP/b0" "$TMP/b1" \
-	"proc.rx_unknown_peer=$N proc.rx_segments=$N proc.reasm_timeouts=0" &&
-	[ "$(stt_val "$TMP/b1" proc.reasm_bytes)" = 0 ]; then
-	ktap_pass "$desc"
-else
-	stt_show_deltas "$TMP/b0" "$TMP/b1" | ktap_info
-	ktap_fail "$desc"
-fi
+refused "middle segments from 192.0.2.99 x$N: rx_unknown_peer +$N, never queued (reasm_bytes 0)" \
+	rx_unknown_peer "$N" \
+	"proc.rx_unknown_peer=$N proc.rx_segments=$N proc.reasm_timeouts=0" \
+	-s 192.0.2.99 -n "$N" -o 1:1 good
 
 # A group's device with a local address of its own.
 desc="good frames to 239.9.9.9 x$N: stt9 (local $UL_IP_B) takes them, rx_frames +$N"

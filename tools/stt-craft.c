@@ -348,6 +348,38 @@ static void c_bad_doff(struct opts *o)
 }
 
 /*
+ * Make the inner frame of frame[] (built by build_frame()) an IPv4 packet
+ * of the rest of the frame: EtherType, a 20-byte header with TOS @tos,
+ * DF if @df, protocol @proto, @src -> @dst and its checksum, then @l4len
+ * zeroed bytes for the L4 header.  Returns the IP header.
+ */
+static uint8_t *inner_ip4(const struct opts *o, uint8_t tos, int df,
+			  uint8_t proto, const void *src, const void *dst,
+			  unsigned int l4len)
+{
+	uint8_t *ip = frame + STT_HLEN + ETH_HLEN;
+	unsigned int tot = o->frame_len - STT_HLEN - ETH_HLEN;
+	uint16_t c;
+
+	frame[STT_HLEN + 12] = 0x08;
+	frame[STT_HLEN + 13] = 0x00;
+	memset(ip, 0, 20 + l4len);
+	ip[0] = 0x45;
+	ip[1] = tos;
+	ip[2] = tot >> 8;
+	ip[3] = tot & 0xff;
+	ip[6] = df ? 0x40 : 0;
+	ip[8] = 64;
+	ip[9] = proto;
+	memcpy(ip + 12, src, 4);
+	memcpy(ip + 16, dst, 4);
+	c = csum_fold(csum_add(0, ip, 20));
+	ip[10] = c >> 8;
+	ip[11] = c & 0xff;
+	return ip;
+}
+
+/*
  * Valid frames of -l bytes whose inner frame is an IPv4 TCP segment from
  * -a to -b (port 9 to 9), "checksum partial" with MSS -M: what a Linux
  * sender's TSO frame looks like, to be rebuilt as a TCP GSO skb.  The
@@ -355,8 +387,8 @@ static void c_bad_doff(struct opts *o)
  */
 static void c_tcp_gso(struct opts *o)
 {
-	uint8_t *ip = frame + STT_HLEN + ETH_HLEN, *th = ip + 20;
 	unsigned int tot = o->frame_len - STT_HLEN - ETH_HLEN;
+	uint8_t *ip, *th;
 	unsigned long n;
 	uint32_t sum;
 	uint16_t c;
@@ -366,20 +398,9 @@ static void c_tcp_gso(struct opts *o)
 	frame[2] = ETH_HLEN + 20;
 	frame[4] = o->mss >> 8;
 	frame[5] = o->mss & 0xff;
-	frame[STT_HLEN + 12] = 0x08;
-	frame[STT_HLEN + 13] = 0x00;
-	memset(ip, 0, 40);
-	ip[0] = 0x45;
-	ip[2] = tot >> 8;
-	ip[3] = tot & 0xff;
-	ip[6] = 0x40;			/* DF, as TCP sends */
-	ip[8] = 64;
-	ip[9] = IPPROTO_TCP;
-	memcpy(ip + 12, &o->inner_src, 4);
-	memcpy(ip + 16, &o->inner_dst, 4);
-	c = csum_fold(csum_add(0, ip, 20));
-	ip[10] = c >> 8;
-	ip[11] = c & 0xff;
+	/* DF, as TCP sends. */
+	ip = inner_ip4(o, 0, 1, IPPROTO_TCP, &o->inner_src, &o->inner_dst, 20);
+	th = ip + 20;
 	th[1] = 9;
 	th[3] = 9;
 	th[12] = 5 << 4;
@@ -433,25 +454,11 @@ static void c_l4_beyond(struct opts *o)
  */
 static void c_ecn(struct opts *o)
 {
-	uint8_t *ip = frame + STT_HLEN + ETH_HLEN;
-	unsigned int tot = o->frame_len - STT_HLEN - ETH_HLEN;
 	unsigned long n;
-	uint16_t c;
 
 	build_frame(o, o->frame_len);
-	frame[STT_HLEN + 12] = 0x08;
-	frame[STT_HLEN + 13] = 0x00;
-	memset(ip, 0, 20);
-	ip[0] = 0x45;
-	ip[1] = o->inner_ecn & 3;
-	ip[2] = tot >> 8;
-	ip[3] = tot & 0xff;
-	ip[8] = 64;
-	ip[9] = 253;
-	memcpy(ip + 12, "\x0a\x63\x00\x01\x0a\x63\x00\x02", 8);
-	c = csum_fold(csum_add(0, ip, 20));
-	ip[10] = c >> 8;
-	ip[11] = c & 0xff;
+	inner_ip4(o, o->inner_ecn & 3, 0, 253, "\x0a\x63\x00\x01",
+		  "\x0a\x63\x00\x02", 0);
 	for (n = 0; n < o->count; n++)
 		send_frame(o, o->frame_len, next_id(o, n), IN_ORDER);
 }
@@ -489,27 +496,16 @@ static void c_ignored(struct opts *o)
  */
 static void c_udp_csum(struct opts *o)
 {
-	uint8_t *ip = frame + STT_HLEN + ETH_HLEN, *uh = ip + 20;
 	unsigned int tot = o->frame_len - STT_HLEN - ETH_HLEN;
+	uint8_t *ip, *uh;
 	unsigned long n;
 	uint32_t sum;
 	uint16_t c;
 
 	build_frame(o, o->frame_len);
 	frame[1] = o->stt_flags;
-	frame[STT_HLEN + 12] = 0x08;
-	frame[STT_HLEN + 13] = 0x00;
-	memset(ip, 0, 28);
-	ip[0] = 0x45;
-	ip[2] = tot >> 8;
-	ip[3] = tot & 0xff;
-	ip[8] = 64;
-	ip[9] = IPPROTO_UDP;
-	memcpy(ip + 12, &o->inner_src, 4);
-	memcpy(ip + 16, &o->inner_dst, 4);
-	c = csum_fold(csum_add(0, ip, 20));
-	ip[10] = c >> 8;
-	ip[11] = c & 0xff;
+	ip = inner_ip4(o, 0, 0, IPPROTO_UDP, &o->inner_src, &o->inner_dst, 8);
+	uh = ip + 20;
 	uh[0] = 0xc0;			/* source port 49152 */
 	uh[3] = 9;			/* discard */
 	uh[4] = (tot - 20) >> 8;
