@@ -759,45 +759,67 @@ static void stt_rx_drop(struct stt_net *sn, struct sk_buff *skb,
 }
 
 /*
- * RFC 6040 decapsulation of the frame's outer ECN into the inner IP header
- * (@skb->data at the inner network header).  Returns 2 when the frame must
- * be dropped: outer CE, inner Not-ECT.  Frames that are not IP carry no ECN.
+ * RFC 6040 decapsulation of the frame's outer ECN into the inner IP header,
+ * EtherType @l3 at offset @off from @skb->data (behind any tags in the
+ * payload: the marking must not skip them).  Returns 2 when the frame must
+ * be dropped: outer CE, inner Not-ECT.  Frames that are not IP carry no
+ * ECN.
  */
-static int stt_ecn_decap(struct sk_buff *skb, u8 outer)
+static int stt_ecn_decap(struct sk_buff *skb, u8 outer, __be16 l3,
+			 unsigned int off)
 {
-	u8 inner;
+	unsigned int hlen = l3 == htons(ETH_P_IP) ? sizeof(struct iphdr) :
+						    sizeof(struct ipv6hdr);
+	bool set_ce = false;
+	void *iph;
+	int rc;
 
-	if (skb->protocol == htons(ETH_P_IP)) {
-		if (!pskb_may_pull(skb, sizeof(struct iphdr)))
-			return 0;
-		inner = ip_hdr(skb)->tos;
-	} else if (skb->protocol == htons(ETH_P_IPV6)) {
-		if (!pskb_may_pull(skb, sizeof(struct ipv6hdr)))
-			return 0;
-		inner = ipv6_get_dsfield(ipv6_hdr(skb));
-	} else {
+	if (!l3 || !pskb_may_pull(skb, off + hlen))
 		return 0;
+	iph = skb->data + off;
+	rc = __INET_ECN_decapsulate(outer, l3 == htons(ETH_P_IP) ?
+				    ((struct iphdr *)iph)->tos :
+				    ipv6_get_dsfield(iph), &set_ce);
+	if (rc || (!set_ce && (outer & INET_ECN_MASK) != INET_ECN_ECT_1))
+		return rc;
+	if (skb_ensure_writable(skb, off + hlen))
+		return 0;
+	iph = skb->data + off;
+	if (l3 == htons(ETH_P_IP)) {
+		if (set_ce)
+			IP_ECN_set_ce(iph);
+		else
+			IP_ECN_set_ect1(iph);
+	} else {
+		if (set_ce)
+			IP6_ECN_set_ce(skb, iph);
+		else
+			IP6_ECN_set_ect1(skb, iph);
 	}
-	return INET_ECN_decapsulate(skb, outer, inner);
+	return 0;
 }
 
 /*
  * "dscp-decap copy": the Uniform model on egress (RFC 2983, §3.3.1): the
- * first segment's DSCP replaces the inner one, and the inner ECN field
- * stays as stt_ecn_decap() left it.  stt_ecn_decap() pulled the header.
+ * DSCP of the segment at offset 0 replaces the inner one (@l3 at @off, as
+ * for stt_ecn_decap()), and the inner ECN field stays as stt_ecn_decap()
+ * left it.
  */
-static void stt_dscp_decap(struct sk_buff *skb, u8 outer)
+static void stt_dscp_decap(struct sk_buff *skb, u8 outer, __be16 l3,
+			   unsigned int off)
 {
 	u8 dscp = outer & ~INET_ECN_MASK;
 
-	if (skb->protocol == htons(ETH_P_IP)) {
-		if (skb_ensure_writable(skb, sizeof(struct iphdr)))
+	if (l3 == htons(ETH_P_IP)) {
+		if (skb_ensure_writable(skb, off + sizeof(struct iphdr)))
 			return;
-		ipv4_change_dsfield(ip_hdr(skb), INET_ECN_MASK, dscp);
-	} else if (skb->protocol == htons(ETH_P_IPV6)) {
-		if (skb_ensure_writable(skb, sizeof(struct ipv6hdr)))
+		ipv4_change_dsfield((struct iphdr *)(skb->data + off),
+				    INET_ECN_MASK, dscp);
+	} else if (l3 == htons(ETH_P_IPV6)) {
+		if (skb_ensure_writable(skb, off + sizeof(struct ipv6hdr)))
 			return;
-		ipv6_change_dsfield(ipv6_hdr(skb), INET_ECN_MASK, dscp);
+		ipv6_change_dsfield((struct ipv6hdr *)(skb->data + off),
+				    INET_ECN_MASK, dscp);
 	}
 }
 
@@ -843,9 +865,10 @@ static void stt_deliver(struct stt_net *sn, struct sk_buff *skb,
 	u8 outer_tos = cb->tos;
 	const struct stt_config *cfg;
 	struct net_device *dev;
+	unsigned int l3off = 0;
 	struct stt_dev *stt;
 	struct stthdr sh;
-
+	__be16 l3;
 	int err;
 
 	/* The frame length was checked against this on every segment. */
@@ -873,7 +896,8 @@ static void stt_deliver(struct stt_net *sn, struct sk_buff *skb,
 		kfree_skb(skb);
 		return;
 	}
-	if (stt_ecn_decap(skb, outer_tos) > 1) {
+	l3 = stt_inner_l3(skb, skb->protocol, &l3off);
+	if (stt_ecn_decap(skb, outer_tos, l3, l3off) > 1) {
 		DEV_STATS_INC(dev, rx_frame_errors);
 		DEV_STATS_INC(dev, rx_errors);
 		stt_dev_stat_add(stt, STT_DEV_RX_ECN_DROPS, nr_skbs);
@@ -883,7 +907,7 @@ static void stt_deliver(struct stt_net *sn, struct sk_buff *skb,
 	/* NULL once ndo_uninit() has run: the device is going away. */
 	cfg = rcu_dereference(stt->cfg);
 	if (cfg && cfg->dscp_decap)
-		stt_dscp_decap(skb, outer_tos);
+		stt_dscp_decap(skb, outer_tos, l3, l3off);
 	if (!net_eq(stt->net, dev_net(dev)))
 		skb_scrub_packet(skb, true);
 	if (cfg && cfg->collect_md && stt_set_rx_md(skb, sh.context_id)) {

@@ -180,18 +180,71 @@ static void stt_push_tcp_header(struct sk_buff *skb, __be16 sport,
 					  daddr->s6_addr32[3], 0);
 }
 
+/*
+ * What TTL, TOS and DF inherit and RFC 6040 read of the inner IP header,
+ * found behind any tags in the payload (802.1ad, or an 802.1Q tag that
+ * stt_tso_prepare() has not moved to the header yet); all 0 for a frame
+ * that is not IP.  @skb->data is at the inner Ethernet header.
+ */
+struct stt_inner_ip {
+	__be16	proto;
+	u8	dsfield;
+	u8	ttl;
+	bool	df;
+};
+
+static void stt_inner_ip_get(const struct sk_buff *skb,
+			     struct stt_inner_ip *ip)
+{
+	unsigned int off = offsetof(struct ethhdr, h_proto);
+	const __be16 *type;
+	__be16 _type;
+
+	memset(ip, 0, sizeof(*ip));
+	type = skb_header_pointer(skb, off, sizeof(_type), &_type);
+	if (!type)
+		return;
+	off = ETH_HLEN;
+	switch (stt_inner_l3(skb, *type, &off)) {
+	case htons(ETH_P_IP): {
+		const struct iphdr *iph;
+		struct iphdr _iph;
+
+		iph = skb_header_pointer(skb, off, sizeof(_iph), &_iph);
+		if (!iph)
+			return;
+		ip->proto = htons(ETH_P_IP);
+		ip->dsfield = iph->tos;
+		ip->ttl = iph->ttl;
+		ip->df = iph->frag_off & htons(IP_DF);
+		break;
+	}
+	case htons(ETH_P_IPV6): {
+		const struct ipv6hdr *ip6h;
+		struct ipv6hdr _ip6h;
+
+		ip6h = skb_header_pointer(skb, off, sizeof(_ip6h), &_ip6h);
+		if (!ip6h)
+			return;
+		ip->proto = htons(ETH_P_IPV6);
+		ip->dsfield = ipv6_get_dsfield(ip6h);
+		ip->ttl = ip6h->hop_limit;
+		/* IPv6 is never fragmented on the way: as DF. */
+		ip->df = true;
+		break;
+	}
+	}
+}
+
 /* The outer DF bit (IPv4 only): the vxlan/geneve semantics of "df". */
-static __be16 stt_df(const struct stt_config *cfg, const struct sk_buff *skb)
+static __be16 stt_df(const struct stt_config *cfg,
+		     const struct stt_inner_ip *ip)
 {
 	switch (cfg->df) {
 	case STT_DF_SET:
 		return htons(IP_DF);
 	case STT_DF_INHERIT:
-		if (skb->protocol == htons(ETH_P_IPV6) ||
-		    (skb->protocol == htons(ETH_P_IP) &&
-		     ip_hdr(skb)->frag_off & htons(IP_DF)))
-			return htons(IP_DF);
-		return 0;
+		return ip->df ? htons(IP_DF) : 0;
 	default:
 		return 0;
 	}
@@ -243,16 +296,13 @@ static void stt_push_ip6_header(struct sk_buff *skb, struct dst_entry *dst,
 }
 
 /* The outer TOS: configured or inherited, with the inner ECN (RFC 6040). */
-static u8 stt_outer_tos(const struct stt_config *cfg, struct sk_buff *skb)
+static u8 stt_outer_tos(const struct stt_config *cfg,
+			const struct stt_inner_ip *ip)
 {
-	u8 tos;
+	u8 tos = cfg->tos == STT_TOS_INHERIT ? ip->dsfield : cfg->tos;
 
-	if (cfg->tos == STT_TOS_INHERIT)
-		tos = ip_tunnel_get_dsfield(ip_hdr(skb), skb);
-	else
-		tos = cfg->tos;
 	/* Normal mode: the inner ECN field, CE sent as ECT(0). */
-	return ip_tunnel_ecn_encap(tos, ip_hdr(skb), skb);
+	return INET_ECN_encapsulate(tos, ip->dsfield);
 }
 
 /* RFC 6438: the flow label follows the flow, as the source port does. */
@@ -271,6 +321,7 @@ static void stt_xmit_frame(struct stt_dev *stt, struct stt_config *cfg,
 	bool ipv6 = stt_cfg_ipv6(cfg);
 	struct net_device *dev = stt->dev;
 	struct skb_shared_info *shinfo;
+	struct stt_inner_ip inner;
 	struct stthdr sh = {};
 	struct in6_addr saddr;
 	struct dst_entry *dst;
@@ -280,11 +331,12 @@ static void stt_xmit_frame(struct stt_dev *stt, struct stt_config *cfg,
 	int err;
 
 	sport = stt_src_port(cfg, skb);
+	stt_inner_ip_get(skb, &inner);
 	/* 0 for a non-IP inner frame: the configured TTL then applies. */
 	if (cfg->ttl_inherit)
-		ttl = ip_tunnel_get_ttl(ip_hdr(skb), skb);
-	tos = stt_outer_tos(cfg, skb);
-	df = stt_df(cfg, skb);
+		ttl = inner.ttl;
+	tos = stt_outer_tos(cfg, &inner);
+	df = stt_df(cfg, &inner);
 
 	if (ipv6) {
 		label = stt_flow_label(sport);
@@ -424,6 +476,7 @@ int stt_fill_metadata_dst(struct net_device *dev, struct sk_buff *skb)
 	struct ip_tunnel_info *info = skb_tunnel_info(skb);
 	struct stt_dev *stt = netdev_priv(dev);
 	const struct stt_config *cfg;
+	struct stt_inner_ip inner;
 	struct stt_config pkt;
 	struct in6_addr saddr;
 	struct dst_entry *dst;
@@ -438,7 +491,7 @@ int stt_fill_metadata_dst(struct net_device *dev, struct sk_buff *skb)
 		err = -ENODEV;
 		goto out;
 	}
-	/* TTL, TOS and DF inherit read the inner IP header. */
+	/* An IP packet cut short is refused, as stt_xmit() refuses it. */
 	if (!pskb_inet_may_pull(skb)) {
 		err = -EINVAL;
 		goto out;
@@ -447,7 +500,8 @@ int stt_fill_metadata_dst(struct net_device *dev, struct sk_buff *skb)
 	if (err)
 		goto out;
 	sport = stt_src_port(&pkt, skb);
-	tos = stt_outer_tos(&pkt, skb);
+	stt_inner_ip_get(skb, &inner);
+	tos = stt_outer_tos(&pkt, &inner);
 	if (stt_cfg_ipv6(&pkt))
 		dst = stt_route6(stt, &pkt, skb, tos, sport,
 				 stt_flow_label(sport), false, &saddr);
@@ -477,9 +531,9 @@ netdev_tx_t stt_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct stt_config *cfg, pkt;
 
 	/*
-	 * TTL, TOS and DF inherit, and the flow hash, read the inner IP
-	 * header: from a packet socket it may sit in a page frag, or be cut
-	 * short (geneve fixed the same bug).
+	 * An IP packet whose header is cut short (from a packet socket) is
+	 * refused, as geneve refuses it; one whose header sits in a page frag
+	 * is pulled.  stt_inner_ip_get() copies what it reads either way.
 	 */
 	if (!pskb_inet_may_pull(skb)) {
 		DEV_STATS_INC(dev, tx_errors);

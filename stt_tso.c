@@ -24,6 +24,36 @@ static __be16 stt_vlan_to_wire(u16 tci)
 	return htons(STT_VLAN_V | (tci & (VLAN_PRIO_MASK | VLAN_VID_MASK)));
 }
 
+/*
+ * The IP header of an inner frame, behind any 802.1Q/802.1ad tags in its
+ * payload: @proto is the EtherType at the end of the Ethernet header and
+ * @off the offset from skb->data of what it announces.  Returns
+ * htons(ETH_P_IP) or htons(ETH_P_IPV6) with @off moved to that header, or
+ * 0: not IP, more than VLAN_MAX_DEPTH tags, or cut short.  The accelerated
+ * tag is not in the payload and needs no skipping.
+ */
+__be16 stt_inner_l3(const struct sk_buff *skb, __be16 proto,
+		    unsigned int *off)
+{
+	unsigned int depth = VLAN_MAX_DEPTH;
+
+	while (eth_type_vlan(proto)) {
+		const struct vlan_hdr *vh;
+		struct vlan_hdr _vh;
+
+		if (!depth--)
+			return 0;
+		vh = skb_header_pointer(skb, *off, sizeof(_vh), &_vh);
+		if (!vh)
+			return 0;
+		proto = vh->h_vlan_encapsulated_proto;
+		*off += VLAN_HLEN;
+	}
+	if (proto == htons(ETH_P_IP) || proto == htons(ETH_P_IPV6))
+		return proto;
+	return 0;
+}
+
 static bool stt_csum_offset_ok(u16 csum_offset)
 {
 	return csum_offset == offsetof(struct tcphdr, check) ||
@@ -56,27 +86,17 @@ bool stt_tso_can_carry(const struct sk_buff *skb)
 	       STT_MAX_INNER_V4;
 }
 
-static bool stt_inner_is_tcp(struct sk_buff *skb, __be16 proto)
+/* Is the IP header at @off (EtherType @proto) followed by TCP? */
+static bool stt_inner_is_tcp(const struct sk_buff *skb, __be16 proto,
+			     unsigned int off)
 {
-	unsigned int nhoff = skb_network_offset(skb);
+	const u8 *nexthdr;
+	u8 _nexthdr;
 
-	if (proto == htons(ETH_P_IP)) {
-		const struct iphdr *iph;
-
-		if (!pskb_may_pull(skb, nhoff + sizeof(*iph)))
-			return false;
-		iph = (const struct iphdr *)(skb->data + nhoff);
-		return iph->protocol == IPPROTO_TCP;
-	}
-	if (proto == htons(ETH_P_IPV6)) {
-		const struct ipv6hdr *ip6h;
-
-		if (!pskb_may_pull(skb, nhoff + sizeof(*ip6h)))
-			return false;
-		ip6h = (const struct ipv6hdr *)(skb->data + nhoff);
-		return ip6h->nexthdr == IPPROTO_TCP;
-	}
-	return false;
+	off += proto == htons(ETH_P_IP) ? offsetof(struct iphdr, protocol) :
+					  offsetof(struct ipv6hdr, nexthdr);
+	nexthdr = skb_header_pointer(skb, off, sizeof(_nexthdr), &_nexthdr);
+	return nexthdr && *nexthdr == IPPROTO_TCP;
 }
 
 /*
@@ -86,10 +106,28 @@ static bool stt_inner_is_tcp(struct sk_buff *skb, __be16 proto)
  */
 int stt_tso_prepare(struct sk_buff *skb, struct stthdr *sh)
 {
+	unsigned int l3off = ETH_HLEN;
 	int sw_csum = 0;
 	__be16 proto;
 	int l4, err;
 
+	skb_reset_mac_header(skb);
+
+	/*
+	 * One rule for tags (README, "VLAN tags"): the frame's outermost tag
+	 * travels in the header's VLAN field when it is 802.1Q, whether the
+	 * stack handed it over accelerated or in the frame (a packet socket,
+	 * tx-vlan-hw-insert off); every other tag stays in the payload.
+	 */
+	if (!skb_vlan_tag_present(skb) &&
+	    eth_hdr(skb)->h_proto == htons(ETH_P_8021Q)) {
+		u16 tci;
+
+		err = __skb_vlan_pop(skb, &tci);
+		if (err)
+			return err;
+		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q), tci);
+	}
 	if (skb_vlan_tag_present(skb)) {
 		if (skb->vlan_proto == htons(ETH_P_8021Q)) {
 			sh->vlan_tci = stt_vlan_to_wire(skb_vlan_tag_get(skb));
@@ -103,8 +141,8 @@ int stt_tso_prepare(struct sk_buff *skb, struct stthdr *sh)
 		__vlan_hwaccel_clear_tag(skb);
 	}
 
-	proto = vlan_get_protocol(skb);
-	if (proto != htons(ETH_P_IP) && proto != htons(ETH_P_IPV6)) {
+	proto = stt_inner_l3(skb, eth_hdr(skb)->h_proto, &l3off);
+	if (!proto) {
 		/* §3.1.1: non-IP payloads carry no IP-related fields. */
 		if (skb->ip_summed == CHECKSUM_PARTIAL) {
 			err = skb_csum_hwoffload_help(skb, 0);
@@ -140,25 +178,18 @@ int stt_tso_prepare(struct sk_buff *skb, struct stthdr *sh)
 		sh->flags |= STT_F_CSUM_VERIFIED;
 	}
 
-	if (stt_inner_is_tcp(skb, proto))
+	if (stt_inner_is_tcp(skb, proto, l3off))
 		sh->flags |= STT_F_TCP;
 	return sw_csum;
 }
 
 /*
- * May a "checksum partial" frame of EtherType @proto carry @flags?  The IPv4
- * flag must agree with the inner EtherType; a frame that is not IP at all
- * carries no IP-related fields (§3.1.1).  An 802.1ad tag is kept in the
- * payload (see stt_tso_prepare()), so such a frame is judged by the GSO
- * layer, which re-parses it (SKB_GSO_DODGY).
+ * May a "checksum partial" frame whose IP header has EtherType @l3 (behind
+ * any tags) carry @flags?  The IPv4 flag must agree with it.
  */
-static bool stt_tso_proto_ok(__be16 proto, u8 flags)
+static bool stt_tso_proto_ok(__be16 l3, u8 flags)
 {
-	if (proto == htons(ETH_P_IP))
-		return flags & STT_F_IPV4;
-	if (proto == htons(ETH_P_IPV6))
-		return !(flags & STT_F_IPV4);
-	return eth_type_vlan(proto);
+	return (l3 == htons(ETH_P_IP)) == !!(flags & STT_F_IPV4);
 }
 
 /*
@@ -229,6 +260,8 @@ int stt_tso_restore(struct sk_buff *skb, const struct stthdr *sh)
 {
 	struct skb_shared_info *shinfo = skb_shinfo(skb);
 	u16 tci = ntohs(sh->vlan_tci);
+	unsigned int l3off = 0;
+	__be16 l3;
 
 	skb->ip_summed = CHECKSUM_NONE;
 	shinfo->gso_size = 0;
@@ -242,11 +275,11 @@ int stt_tso_restore(struct sk_buff *skb, const struct stthdr *sh)
 	/*
 	 * §3.1.1: for a payload that is not IP, the IP-related fields "MUST
 	 * be set to zero and ignored on receipt": such a frame is delivered
-	 * as it is, whatever its flags say.  (An 802.1ad tag stays in the
-	 * payload, with IP behind it: see stt_tso_prepare().)
+	 * as it is, whatever its flags say.  Tags in the payload (802.1ad, or
+	 * a peer's inline 802.1Q) are looked through.
 	 */
-	if (skb->protocol != htons(ETH_P_IP) &&
-	    skb->protocol != htons(ETH_P_IPV6) && !eth_type_vlan(skb->protocol))
+	l3 = stt_inner_l3(skb, skb->protocol, &l3off);
+	if (!l3)
 		return 0;
 
 	if (sh->flags & STT_F_CSUM_PARTIAL) {
@@ -266,7 +299,7 @@ int stt_tso_restore(struct sk_buff *skb, const struct stthdr *sh)
 			return -ERANGE;
 		if (!skb_partial_csum_set(skb, start, off))
 			return -ERANGE;
-		if (!stt_tso_proto_ok(skb->protocol, sh->flags))
+		if (!stt_tso_proto_ok(l3, sh->flags))
 			return -EINVAL;
 
 		/* An MSS is only meaningful for TCP larger than one MSS. */

@@ -760,7 +760,8 @@ stt_cap_stop()
 }
 
 # stt_pcap_ip4 FILE: "TOS total-length" (decimal) of every IPv4 packet
-# in an Ethernet pcap, one a line.  A few lines of python.
+# in an Ethernet pcap, behind up to 8 802.1Q/802.1ad tags, one a line.  A
+# few lines of python.
 stt_pcap_ip4()
 {
 	stt_python - "$1" <<'PY'
@@ -776,8 +777,11 @@ while off + 16 <= len(d):
     incl = struct.unpack(e + "I", d[off + 8:off + 12])[0]
     p = d[off + 16:off + 16 + incl]
     off += 16 + incl
-    if len(p) >= 34 and p[12:14] == b"\x08\x00" and p[14] >> 4 == 4:
-        print(p[15], struct.unpack(">H", p[16:18])[0])
+    l3 = 12
+    while p[l3:l3 + 2] in (b"\x81\x00", b"\x88\xa8") and l3 < 12 + 4 * 8:
+        l3 += 4
+    if len(p) >= l3 + 22 and p[l3:l3 + 2] == b"\x08\x00" and p[l3 + 2] >> 4 == 4:
+        print(p[l3 + 3], struct.unpack(">H", p[l3 + 4:l3 + 6])[0])
 PY
 }
 

@@ -72,7 +72,7 @@ stt_require_craft
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 44
+ktap_plan 48
 
 topo()
 {
@@ -283,15 +283,17 @@ udp_case 0x05 "checksum verified (flags 0x05): B's UDP trusts it" "$N" 0
 udp_case 0x04 "no checksum flag (flags 0x04): B's UDP finds the bad checksum" 0 "$N"
 
 # ECN (RFC 6040) on frames of 3 segments whose inner frame is IPv4 with
-# protocol 253: tshark on B's stt1 reads the inner ECN field of each frame
-# delivered.  ecn_case DESC "tshark ECN value or none" "counters" ARGS...
+# protocol 253: a capture on B's stt1 reads the inner ECN field of each
+# frame delivered.  ecn_case DESC "ECN value or none" "counters" ARGS...
+# ECN_FILTER: the capture filter ("vlan and ip proto 253" for a tagged
+# inner frame).
 ecn_case()
 {
 	local desc=$1 want=$2 expect=$3 cap=$TMP/ecn.pcap got
 
 	shift 3
 	rm -f "$cap"
-	stt_cap_start "$NS_B" stt1 "$cap" "ip proto 253" "$N" 60
+	stt_cap_start "$NS_B" stt1 "$cap" "${ECN_FILTER:-ip proto 253}" "$N" 60
 	craft_case "$desc" "$expect" "$@"
 	[ "$want" = none ] || want="${N}x$want"
 	stt_cap_stop
@@ -317,6 +319,16 @@ ecn_case "ecn: one-segment frames (fast path), outer CE: inner CE" 3 \
 ecn_case "ecn: inner Not-ECT, CE on the middle segment: frame dropped, rx_ecn_drops +$((3 * N))" none \
 	"rx_ecn_drops=$((3 * N)) link.rx_frame_errors=$N link.rx_errors=$N rx_frames=0" \
 	"${E[@]}" -E 0 -T 0 -C 1 ecn
+# Tags in the payload (802.1ad, and 802.1Q behind it, which the header's
+# VLAN field cannot carry) do not hide the inner IP header from RFC 6040.
+ECN_FILTER="vlan and vlan and ip proto 253" \
+ecn_case "ecn: inner ECT(0) behind 802.1ad and 802.1Q tags, CE on the middle segment: inner CE" 3 \
+	"rx_frames=$N rx_reasm_frames=$N rx_skbs=$((3 * N)) rx_ecn_drops=0" \
+	"${E[@]}" -E 2 -T 2 -C 1 -q 0x88a8:20 -q 0x8100:30 ecn
+ECN_FILTER="vlan and ip proto 253" \
+ecn_case "ecn: inner Not-ECT behind an 802.1ad tag, outer CE: frame dropped, rx_ecn_drops +$((3 * N))" none \
+	"rx_ecn_drops=$((3 * N)) link.rx_frame_errors=$N link.rx_errors=$N rx_frames=0" \
+	"${E[@]}" -E 0 -T 0 -C 1 -q 0x88a8:20 ecn
 
 # Stop the legitimate stream: everything sent must have arrived intact.
 if stt_stream_stop; then

@@ -26,7 +26,7 @@ stt_have python3 || [ -x /usr/bin/python3 ] || ktap_skip_all "python3 missing"
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 12
+ktap_plan 16
 
 if stt_topo_setup; then
 	ktap_pass "topology: two netns, veth underlay, $TUN in each"
@@ -180,49 +180,133 @@ ktap_check "ecn: inner ECT(0) TCP data leaves with outer ECT(0) (>= 90% of >= 50
 	"$ECN_OK"
 
 ###########################################################################
-# 4. VLAN (§2.2, §3.1): an 802.1Q tag travels in the frame header's
-#    PCP/V/VID, not in the payload, and comes back as an accelerated tag
-#    that a VLAN device on the receiving stt0 takes.
+# 4. VLAN tags, one rule (README, "VLAN tags"): a frame's outermost tag
+#    travels in the frame header's PCP/V/VID (§2.2, §3.1) when it is
+#    802.1Q, however the sending stack kept it; every other tag stays in
+#    the payload.  The receiver gives the header's tag back as an
+#    accelerated tag, which a VLAN device on its stt0 takes.
+#    a. 802.1Q from a VLAN device on stt0 (an accelerated tag);
+#    b. the same with tx-vlan-hw-insert off on A's stt0: the tag reaches
+#       stt0 inside the frame, and the wire must not tell the difference;
+#    c. 802.1ad (S-tag 200) with an 802.1Q tag (30) inside it: both stay
+#       in the payload, V=0;
+#    d. ECN behind the S-tag: ECN-capable TCP over it leaves ECT(0).
+#    Checked on every captured STT frame whose inner packet belongs to
+#    that VLAN's subnet.
 ###########################################################################
 
 VID=100
 PCP=5
 # The 8021q module, loaded by hand: request_module may not work here.
 modprobe -q 8021q 2>/dev/null
+# vlan_up NS DEV NAME IP ARGS...: a VLAN device NAME on DEV with IP/24.
 vlan_up()
 {
-	local ns=$1 ip=$2
+	local ns=$1 dev=$2 name=$3 ip=$4
 
+	shift 4
 	stt_try ip -n "$ns" -batch - <<-EOF
-		link add link $TUN name $TUN.$VID type vlan id $VID egress-qos-map 0:$PCP
-		addr add $ip/24 dev $TUN.$VID
-		link set $TUN.$VID up
+		link add link $dev name $name type vlan $*
+		addr add $ip/24 dev $name
+		link set $name up
 	EOF
 }
-PCAP=$TMP/vlan.pcap
-if vlan_up "$NS_A" 10.0.100.1 && vlan_up "$NS_B" 10.0.100.2 &&
-	stt_cap_start "$NS_A" "$UL_A" "$PCAP" \
+# vlan_frames PCAP NET: "V,VID,PCP,inner EtherType,S-VIDs,C-VIDs" of every
+# STT frame whose inner IPv4 or ARP packet is in NET (10.0.N.0/24): the
+# inner EtherType is the last Ethernet header's (0x88a8 for an S-tag), then
+# the VIDs of the 802.1ad and 802.1Q tags in the payload.
+vlan_frames()
+{
+	stt_decode "$1" -Y "stt && (ip.addr == $2 || arp.src.proto_ipv4 == $2)" \
+		-T fields -E separator=';' -E occurrence=a -E aggregator=: \
+		-e stt.vlan.v -e stt.vlan.id -e stt.vlan.pcp -e eth.type \
+		-e ieee8021ad.id -e vlan.id |
+		awk -F';' '{ n = split($4, t, ":"); print $1 "," $2 "," $3 "," t[n] "," $5 "," $6 }'
+}
+# vlan_ping DESC NS_IP PCAP: ping B's address on a VLAN from A while the
+# underlay is captured.
+vlan_ping()
+{
+	if stt_cap_start "$NS_A" "$UL_A" "$3" \
 		"tcp dst port $STT_PORT and src host $UL_IP_A" 1000 60; then
-	ktap_result "vlan: ping over $TUN.$VID on both ends (the tag restored in B)" \
-		stt_ping "$NS_A" 10.0.100.2 3
-	stt_cap_stop
+		ktap_result "$1" stt_ping "$NS_A" "$2" 3
+		stt_cap_stop
+	else
+		ktap_fail "$1"
+		: >"$3"
+	fi
+}
+# vlan_wire DESC CSV AWK: AWK (per line of CSV, sets ok) must hold for
+# every line, and there are at least 3 lines.
+vlan_wire()
+{
+	ktap_info "$1: frames by V,VID,PCP,inner EtherType,payload S-VIDs,C-VIDs:" \
+		"$(sort "$2" | uniq -c | tr -s '\n ' '; ')"
+	ktap_check "$1" "$(awk -F, "{ n++; ok = 0; $3; good += ok }
+		END { exit !(n >= 3 && good == n) }" "$2" && echo 0)"
+}
+Q_OK="ok = \$1 == 1 && \$2 == $VID && \$3 == $PCP && (\$4 == \"0x0800\" || \$4 == \"0x0806\") && \$5 \$6 == \"\""
+
+if vlan_up "$NS_A" "$TUN" "$TUN.$VID" 10.0.100.1 id $VID egress-qos-map 0:$PCP &&
+	vlan_up "$NS_B" "$TUN" "$TUN.$VID" 10.0.100.2 id $VID egress-qos-map 0:$PCP; then
+	vlan_ping "vlan 802.1Q: ping over $TUN.$VID on both ends (the tag restored in B)" \
+		10.0.100.2 "$TMP/vlan.pcap"
 else
-	ktap_fail "vlan: ping over $TUN.$VID on both ends (the tag restored in B)"
-	: >"$PCAP"
+	ktap_fail "vlan 802.1Q: ping over $TUN.$VID on both ends (the tag restored in B)"
+	: >"$TMP/vlan.pcap"
 fi
-# Per frame (the pings are one segment each): V, VID, PCP of the header
-# and the inner Ethernet's EtherType, 0x8100 if the tag were inline.
-stt_decode "$PCAP" -Y 'stt.vlan' -T fields -E separator=, -E occurrence=l \
-	-e stt.vlan.v -e stt.vlan.id -e stt.vlan.pcp -e eth.type >"$TMP/vlan.csv"
-ktap_info "vlan: frames by V,VID,PCP,inner EtherType:" \
-	"$(sort "$TMP/vlan.csv" | uniq -c | tr -s '\n ' '; ')"
-ktap_check "vlan: the frame header carries V=1, VID $VID, PCP $PCP" \
-	"$(awk -F, -v vid=$VID -v pcp=$PCP '
-		{ n++; if ($1 == 1 && $2 == vid && $3 == pcp) ok++ }
-		END { exit !(n >= 3 && ok >= 3) }' "$TMP/vlan.csv" && echo 0)"
-ktap_check "vlan: the inner frame is untagged (IPv4 or ARP, not 0x8100)" \
-	"$(awk -F, '$4 == "0x0800" || $4 == "0x0806" { ok++; next } { bad++ }
-		END { exit !(ok >= 3 && !bad) }' "$TMP/vlan.csv" && echo 0)"
+vlan_frames "$TMP/vlan.pcap" 10.0.100.0/24 >"$TMP/vlan.csv"
+vlan_wire "vlan 802.1Q: every frame's header carries V=1, VID $VID, PCP $PCP; the inner frame is untagged" \
+	"$TMP/vlan.csv" "$Q_OK"
+
+# b. The tag inside the frame: the same bytes on the wire.
+nsx "$NS_A" ip neigh flush dev "$TUN.$VID"
+if stt_try nsx "$NS_A" ethtool -K "$TUN" txvlan off; then
+	vlan_ping "vlan 802.1Q, tx-vlan-hw-insert off on A: ping over $TUN.$VID" \
+		10.0.100.2 "$TMP/vlan-inline.pcap"
+	nsx "$NS_A" ethtool -K "$TUN" txvlan on >/dev/null
+else
+	ktap_fail "vlan 802.1Q, tx-vlan-hw-insert off on A: ping over $TUN.$VID"
+	: >"$TMP/vlan-inline.pcap"
+fi
+vlan_frames "$TMP/vlan-inline.pcap" 10.0.100.0/24 >"$TMP/vlan-inline.csv"
+vlan_wire "vlan 802.1Q, tag inside the frame on A: every frame's header carries V=1, VID $VID, PCP $PCP; the inner frame is untagged" \
+	"$TMP/vlan-inline.csv" "$Q_OK"
+
+# c. 802.1ad with 802.1Q inside.
+SVID=200
+CVID=30
+ok=0
+for ns in "$NS_A" "$NS_B"; do
+	n=1
+	[ "$ns" = "$NS_B" ] && n=2
+	vlan_up "$ns" "$TUN" "$TUN.s$SVID" 10.0.101.$n proto 802.1ad id $SVID &&
+		vlan_up "$ns" "$TUN.s$SVID" "$TUN.s$SVID.$CVID" 10.0.102.$n id $CVID ||
+		ok=1
+done
+if [ "$ok" = 0 ]; then
+	vlan_ping "vlan 802.1ad $SVID + 802.1Q $CVID: ping over $TUN.s$SVID.$CVID" \
+		10.0.102.2 "$TMP/qinq.pcap"
+else
+	ktap_fail "vlan 802.1ad $SVID + 802.1Q $CVID: ping over $TUN.s$SVID.$CVID"
+	: >"$TMP/qinq.pcap"
+fi
+vlan_frames "$TMP/qinq.pcap" 10.0.102.0/24 >"$TMP/qinq.csv"
+vlan_wire "vlan 802.1ad + 802.1Q: every frame V=0, both tags in the payload (0x88a8, VIDs $SVID then $CVID)" \
+	"$TMP/qinq.csv" "ok = \$1 == 0 && \$4 == \"0x88a8\" && \$5 == $SVID && \$6 == $CVID"
+
+# d. ECN behind the S-tag (tcp_ecn=1 since section 3).
+PCAP=$TMP/ecn-qinq.pcap
+stt_cap_start "$NS_A" "$UL_A" "$PCAP" \
+	"tcp dst port $STT_PORT and src host $UL_IP_A and greater 1000" 200 60
+stt_iperf "$NS_B" 10.0.101.2 "$NS_A" 3 >/dev/null
+stt_cap_stop
+stt_pcap_ecn "$PCAP" >"$TMP/ecn-qinq.txt" 2>/dev/null
+ktap_info "vlan 802.1ad ecn: large A->B segments by outer ECN field:" \
+	"$(sort "$TMP/ecn-qinq.txt" | uniq -c | tr -s '\n ' '; ')"
+ktap_check "vlan 802.1ad ecn: inner ECT(0) TCP behind the S-tag leaves with outer ECT(0) (>= 90% of >= 50 segments, none ECT(1)/CE)" \
+	"$(awk '{ n++; c[$1]++ }
+		END { exit !(n >= 50 && c[2] >= 0.9 * n && !c[1] && !c[3]) }' "$TMP/ecn-qinq.txt" && echo 0)"
 
 check_dmesg
 ktap_finished

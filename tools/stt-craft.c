@@ -59,6 +59,8 @@ struct opts {
 	uint16_t	mss;		/* -M: the "tcp_gso" case's MSS */
 	const char	*tap;		/* -t: write into this tap device */
 	int		bcast;		/* -B: to the broadcast MAC address */
+	unsigned int	ntags;		/* -q: inline tags of inner_ip4() */
+	uint16_t	tags[4][2];	/* TPID, TCI, outermost first */
 };
 
 static int sock_fd;
@@ -347,22 +349,35 @@ static void c_bad_doff(struct opts *o)
 	seg_doff_lie = 0;
 }
 
+/* Where inner_ip4() puts the IP header: after the -q tags. */
+static unsigned int inner_l3(const struct opts *o)
+{
+	return STT_HLEN + ETH_HLEN + 4 * o->ntags;
+}
+
 /*
  * Make the inner frame of frame[] (built by build_frame()) an IPv4 packet
- * of the rest of the frame: EtherType, a 20-byte header with TOS @tos,
- * DF if @df, protocol @proto, @src -> @dst and its checksum, then @l4len
- * zeroed bytes for the L4 header.  Returns the IP header.
+ * of the rest of the frame: the -q tags in the payload, EtherType, a
+ * 20-byte header with TOS @tos, DF if @df, protocol @proto, @src -> @dst
+ * and its checksum, then @l4len zeroed bytes for the L4 header.  Returns
+ * the IP header.
  */
 static uint8_t *inner_ip4(const struct opts *o, uint8_t tos, int df,
 			  uint8_t proto, const void *src, const void *dst,
 			  unsigned int l4len)
 {
-	uint8_t *ip = frame + STT_HLEN + ETH_HLEN;
-	unsigned int tot = o->frame_len - STT_HLEN - ETH_HLEN;
+	uint8_t *ip = frame + inner_l3(o), *p = frame + STT_HLEN + 12;
+	unsigned int tot = o->frame_len - inner_l3(o), i;
 	uint16_t c;
 
-	frame[STT_HLEN + 12] = 0x08;
-	frame[STT_HLEN + 13] = 0x00;
+	for (i = 0; i < o->ntags; i++, p += 4) {
+		p[0] = o->tags[i][0] >> 8;
+		p[1] = o->tags[i][0] & 0xff;
+		p[2] = o->tags[i][1] >> 8;
+		p[3] = o->tags[i][1] & 0xff;
+	}
+	p[0] = 0x08;
+	p[1] = 0x00;
 	memset(ip, 0, 20 + l4len);
 	ip[0] = 0x45;
 	ip[1] = tos;
@@ -387,7 +402,7 @@ static uint8_t *inner_ip4(const struct opts *o, uint8_t tos, int df,
  */
 static void c_tcp_gso(struct opts *o)
 {
-	unsigned int tot = o->frame_len - STT_HLEN - ETH_HLEN;
+	unsigned int tot = o->frame_len - inner_l3(o);
 	uint8_t *ip, *th;
 	unsigned long n;
 	uint32_t sum;
@@ -395,7 +410,7 @@ static void c_tcp_gso(struct opts *o)
 
 	build_frame(o, o->frame_len);
 	frame[1] = 0x02 | 0x04 | 0x08;	/* partial, IPv4, TCP */
-	frame[2] = ETH_HLEN + 20;
+	frame[2] = inner_l3(o) - STT_HLEN + 20;
 	frame[4] = o->mss >> 8;
 	frame[5] = o->mss & 0xff;
 	/* DF, as TCP sends. */
@@ -710,7 +725,9 @@ static void usage(FILE *f)
 		   "                 [-l FRAMELEN] [-m SEGLEN] [-i ID] [-o FIRST:LAST]\n"
 		   "                 [-T TOS] [-C CE_SEGMENT] [-E INNER_ECN]\n"
 		   "                 [-F STT_FLAGS] [-a INNER_SRC] [-b INNER_DST] [-M MSS]\n"
-		   "                 [-t TAP [-B]] CASE\n"
+		   "                 [-t TAP [-B]] [-q TPID:VID]... CASE\n"
+		   "  -q: an inline tag in the inner frame of ecn and tcp_gso\n"
+		   "      (up to 4, outermost first; TPID 0x8100 or 0x88a8)\n"
 		   "cases:\n");
 	for (i = 0; i < sizeof(stt_cases) / sizeof(stt_cases[0]); i++)
 		fprintf(f, "  %-12s %s\n", stt_cases[i].name, stt_cases[i].help);
@@ -726,7 +743,7 @@ int main(int argc, char **argv)
 	size_t i;
 	int c, one = 1;
 
-	while ((c = getopt(argc, argv, "s:d:k:p:P:n:l:m:i:o:T:C:E:F:a:b:M:t:Bh")) != -1) {
+	while ((c = getopt(argc, argv, "s:d:k:p:P:n:l:m:i:o:T:C:E:F:a:b:M:t:Bq:h")) != -1) {
 		switch (c) {
 		case 's':
 			if (!inet_aton(optarg, &o.src))
@@ -792,6 +809,19 @@ int main(int argc, char **argv)
 		case 'B':
 			o.bcast = 1;
 			break;
+		case 'q': {
+			unsigned int vid;
+			int tpid;
+
+			if (o.ntags == 4 ||
+			    sscanf(optarg, "%i:%u", &tpid, &vid) != 2 ||
+			    tpid < 0 || tpid > 0xffff || vid > 0xfff)
+				goto bad;
+			o.tags[o.ntags][0] = tpid;
+			o.tags[o.ntags][1] = vid;
+			o.ntags++;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
