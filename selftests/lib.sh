@@ -34,7 +34,7 @@ IN_IP_B=10.0.0.2
 TUN=stt0
 
 # Lines in dmesg that fail a test.
-STT_DMESG_BAD='WARNING|BUG[: ]|leak|refcount|Oops|general protection|to become free|KASAN|UBSAN|kernel panic|soft lockup|hung task|list_(add|del) corruption'
+STT_DMESG_BAD='WARNING|BUG[: ]|leak|refcount|Oops|general protection|to become free|KASAN|UBSAN|kernel panic|soft lockup|hung task|blocked for more than|detected stall|list_(add|del) corruption|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU'
 
 ###########################################################################
 # KTAP (kselftest) output

@@ -15,8 +15,11 @@
 # Output: "TAP version 13", "1..N", each test announced, its output
 # prefixed "# ", then "ok N selftests: stt: NAME" / "not ok N ... #
 # exit=RC" / "... # TIMEOUT" / "ok N ... # SKIP" (exit 4).  dmesg is
-# checked after each test: a WARNING/BUG/leak/refcount/Oops line fails
-# the test.  The last line is "STT-RESULT pass=N fail=N skip=N".
+# checked after each test: a WARNING/BUG/leak/refcount/Oops line (lib.sh's
+# STT_DMESG_BAD) fails the test.  One more point, "kernel log after the
+# last test", waits STT_LATE_WAIT seconds (5), has kmemleak scan where the
+# kernel has it (make debug-kernel's), and fails on a report in dmesg or
+# in kmemleak's list.  The last line is "STT-RESULT pass=N fail=N skip=N".
 # Exit status: 0 all passed (or passed and skipped), 1 any failure,
 # 4 nothing passed and everything skipped.
 
@@ -83,7 +86,7 @@ done
 TESTS+=("${LAST[@]}")
 
 echo "TAP version 13"
-echo "1..${#TESTS[@]}"
+echo "1..$((${#TESTS[@]} + 1))"
 echo "# kernel $(uname -r), module $STT_KO, IP_LIB_DIR=$IP_LIB_DIR, timeout ${TIMEOUT}s per test"
 
 # Load the module once here (tests load it too when run alone).
@@ -155,6 +158,34 @@ for t in "${TESTS[@]}"; do
 		FAIL=$((FAIL + 1))
 	fi
 done
+
+# Late reports: a leak that kmemleak finds once the module is gone, a
+# hung task or an RCU stall reported after the last test's check.
+N=$((N + 1))
+late_point="selftests: stt: kernel log after the last test"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ok $N $late_point # SKIP not root"
+	SKIP=$((SKIP + 1))
+else
+	sleep "${STT_LATE_WAIT:-5}"
+	leaks=""
+	if [ -w /sys/kernel/debug/kmemleak ]; then
+		# kmemleak reports an object unreferenced for 5 s or more.
+		echo scan >/sys/kernel/debug/kmemleak 2>/dev/null
+		leaks=$(cat /sys/kernel/debug/kmemleak 2>/dev/null)
+		echo "# kmemleak: $(printf '%s' "$leaks" | grep -c '^unreferenced object') unreferenced objects"
+	fi
+	bad=$(stt_dmesg_since | grep -E "$STT_DMESG_BAD")
+	if [ -n "$bad" ] || [ -n "$leaks" ]; then
+		[ -n "$bad" ] && printf '%s\n' "$bad" | head -40 | sed 's/^/# dmesg: /'
+		[ -n "$leaks" ] && printf '%s\n' "$leaks" | head -60 | sed 's/^/# kmemleak: /'
+		echo "not ok $N $late_point"
+		FAIL=$((FAIL + 1))
+	else
+		echo "ok $N $late_point"
+		PASS=$((PASS + 1))
+	fi
+fi
 
 echo "# time per test on $(uname -r):"
 printf '#   %s\n' "${TIMES[@]}"
