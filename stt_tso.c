@@ -66,7 +66,7 @@ static bool stt_csum_offset_ok(u16 csum_offset)
  * does not match the outer MSS: the Open vSwitch panic), an inet checksum
  * whose L4 offset fits the 8-bit field, and a size that fits one frame.
  */
-bool stt_tso_can_carry(const struct sk_buff *skb)
+bool stt_tso_can_carry(struct sk_buff *skb)
 {
 	unsigned int gso_type = skb_shinfo(skb)->gso_type;
 	int l4 = skb_checksum_start_offset(skb);
@@ -74,7 +74,7 @@ bool stt_tso_can_carry(const struct sk_buff *skb)
 	if (gso_type & ~(SKB_GSO_TCPV4 | SKB_GSO_TCPV6 | SKB_GSO_DODGY))
 		return false;
 	if (skb_has_frag_list(skb) || skb->ip_summed != CHECKSUM_PARTIAL ||
-	    skb->csum_not_inet ||
+	    skb_csum_is_sctp(skb) ||
 	    skb->csum_offset != offsetof(struct tcphdr, check))
 		return false;
 	/* An 802.1ad tag is pushed into the payload and moves L4 by 4. */
@@ -158,7 +158,7 @@ int stt_tso_prepare(struct sk_buff *skb, struct stthdr *sh)
 
 	if (skb->ip_summed == CHECKSUM_PARTIAL) {
 		l4 = skb_checksum_start_offset(skb);
-		if (!skb->csum_not_inet && l4 >= ETH_HLEN && l4 <= U8_MAX &&
+		if (!skb_csum_is_sctp(skb) && l4 >= ETH_HLEN && l4 <= U8_MAX &&
 		    stt_csum_offset_ok(skb->csum_offset)) {
 			sh->flags |= STT_F_CSUM_PARTIAL;
 			if (skb->csum_offset == offsetof(struct tcphdr, check))

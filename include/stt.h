@@ -366,7 +366,7 @@ void stt_frame_id_init(void);
 /* stt_tso.c */
 __be16 stt_inner_l3(const struct sk_buff *skb, __be16 proto,
 		    unsigned int *off);
-bool stt_tso_can_carry(const struct sk_buff *skb);
+bool stt_tso_can_carry(struct sk_buff *skb);
 int stt_tso_prepare(struct sk_buff *skb, struct stthdr *sh);
 int stt_tso_restore(struct sk_buff *skb, const struct stthdr *sh);
 
