@@ -21,6 +21,10 @@
 #   make dkms-remove      dkms remove for every kernel, sources removed
 #   make check-dkms       make install and dkms on this host, modprobe in a
 #                         VM (make check runs it too)
+#   make debug-kernel     a 6.12 kernel with KASAN, kmemleak, lockdep and
+#                         the net refcount trackers, built once per machine
+#                         (tools/debug-kernel/build.sh); then
+#                         make check KVERS=debug runs the suite on it
 
 SRCS := Kbuild $(wildcard *.c) $(wildcard include/*.h include/uapi/linux/*.h)
 RUNNING := $(shell uname -r)
@@ -29,8 +33,10 @@ VERSION := $(shell sed -n 's/^\#define STT_DRV_VERSION[[:space:]]*"\(.*\)"/\1/p'
 INSTALL_KVER := $(or $(KVER),$(RUNNING))
 DKMS_SRC := /usr/src/stt-$(VERSION)
 
-# Every installed kernel that has headers (a /lib/modules/VER/build link).
-INSTALLED_KVERS := $(sort $(patsubst /lib/modules/%/build,%,$(wildcard /lib/modules/*/build)))
+# Every installed kernel that has headers (a /lib/modules/VER/build link),
+# but make debug-kernel's, which is only used when asked for (KVERS=debug).
+INSTALLED_KVERS := $(sort $(filter-out %-stt-debug,\
+	$(patsubst /lib/modules/%/build,%,$(wildcard /lib/modules/*/build))))
 
 ifneq ($(KDIR),)
   BUILD_KVERS :=
@@ -49,7 +55,7 @@ KVERS ?= $(shell printf '%s\n' $(INSTALLED_KVERS) | sort -V | \
 
 .PHONY: all modules plugin tools check demo install install-plugin uninstall \
 	clean bench bench-smoke profile lint \
-	dkms-add dkms-remove check-dkms
+	dkms-add dkms-remove check-dkms debug-kernel
 
 all: modules plugin tools
 
@@ -163,6 +169,9 @@ dkms-remove:
 # it with modprobe (tools/check-dkms.sh).  Root, dkms and QEMU needed.
 check-dkms: plugin
 	@KVERS="$(KVERS)" tools/check-dkms.sh
+
+debug-kernel:
+	@tools/debug-kernel/build.sh
 
 clean:
 	rm -rf build *.o *.ko *.mod *.mod.c *.mod.o .*.cmd modules.order Module.symvers

@@ -55,6 +55,9 @@ read -r -a TESTS <<<"${CHECK_TESTS:-}"
 
 say() { printf '==== check: %s\n' "$*"; }
 
+# The kernel messages a run fails on: the runner's own list.
+DMESG_BAD=$(sed -n "s/^STT_DMESG_BAD='\(.*\)'\$/\1/p" selftests/lib.sh)
+
 # Tests that measure a throughput ratio and need the host to themselves:
 # with CHECK_JOBS > 1 they run after the others, one kernel at a time
 # (their logs: build/check/KVER-quiet.log).  Beside another VM the flood
@@ -104,6 +107,8 @@ if [ -z "${KVERS:-}" ]; then
 	for d in /lib/modules/*/build; do
 		[ -e "$d" ] || continue
 		d=${d%/build}
+		# make debug-kernel's only when asked for (KVERS=debug).
+		case $d in *-stt-debug) continue ;; esac
 		KVERS="${KVERS:-} ${d##*/}"
 	done
 fi
@@ -222,6 +227,16 @@ one_kernel()
 	f=${BASH_REMATCH[2]}
 	s=${BASH_REMATCH[3]}
 	note=""
+	# What the kernel said on the console after the runner's result
+	# (module unload, poweroff): the runner's own dmesg checks are over.
+	late=$(sed -n '/STT-RESULT pass=/,$p' "$log" |
+		sed -n 's/^\(\[[^]]*\] \)\?\[console\] //p' | grep -E "$DMESG_BAD")
+	if [ -n "$late" ]; then
+		say "$kver: FAILED: kernel report on the console after the suite:"
+		printf '%s\n' "$late" | head -20 | sed 's/^/    /'
+		f=$((f + 1))
+		note=" (late console report)"
+	fi
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 		# The runner reported no failure but didn't exit 0: a crash at the
 		# end, a VM timeout after the result, ...  Don't call that a pass.
@@ -325,11 +340,13 @@ done
 # make install and dkms on this host, loaded in a VM of each kernel (under
 # a minute per kernel).  Needs root and dkms.  Not part of a SANITIZE=1 or
 # CHECK_TESTS run; CHECK_DKMS=0 leaves it out.
-if [ "${CHECK_DKMS:-1}" = 1 ] && [ -z "${CHECK_RUNNER:-}" ] &&
+# Not for make debug-kernel's kernel, which is nobody's install target.
+dkms_kvers=$(printf '%s\n' "${kvers[@]}" | grep -v -e '-stt-debug$' -e '^debug$' | paste -sd' ')
+if [ "${CHECK_DKMS:-1}" = 1 ] && [ -z "${CHECK_RUNNER:-}" ] && [ -n "$dkms_kvers" ] &&
 	[ "$SANITIZE" = 0 ] && [ ${#TESTS[@]} -eq 0 ]; then
 	t0=$SECONDS
 	say "install: make install and dkms, tools/check-dkms.sh"
-	KVERS="${kvers[*]}" tools/check-dkms.sh 2>&1 | tee build/check/install.log
+	KVERS="$dkms_kvers" tools/check-dkms.sh 2>&1 | tee build/check/install.log
 	result=$(grep -aE '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' \
 		build/check/install.log | tail -n1)
 	if [[ $result =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped ]]; then
