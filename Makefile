@@ -12,8 +12,10 @@
 #                         kernel with headers (KVER=... for one); writes
 #                         bench-results/KVER/ (tools/bench/bench.sh)
 #   make profile          plain vs stt flat profiles from the host (KVER=)
-#   make install          module into /lib/modules/$(uname -r)/updates (or
-#                         KVER's), depmod, plugin into iproute2's lib dir
+#   make install          stt.ko (and vport-stt.ko, Open vSwitch's stt port
+#                         type, where it was built) into
+#                         /lib/modules/$(uname -r)/updates (or KVER's),
+#                         depmod, plugin into iproute2's lib dir
 #   make uninstall        undo make install (KVER= too)
 #   make install-plugin   only the plugin (when dkms installs the module)
 #   make dkms-add         sources into /usr/src/stt-VERSION for dkms (then
@@ -77,6 +79,8 @@ build/%/stt.ko: $(SRCS)
 	@test -d /lib/modules/$*/build || { echo "stt: no headers for $* (apt-get install linux-headers-$*)" >&2; exit 1; }
 	@mkdir -p build/$*
 	@cp -a Kbuild $(wildcard *.c) build/$*/ && rm -rf build/$*/include && cp -a include build/$*/
+	@tools/ovs-layout.sh $* build/$*/include/stt_ovs_layout.h || \
+	  echo "stt: vport-stt.ko (Open vSwitch's stt port type) is not built for $*"
 	$(MAKE) -C /lib/modules/$*/build M=$(CURDIR)/build/$* modules
 
 plugin:
@@ -138,6 +142,9 @@ install:
 	$(MAKE) --no-print-directory KVER=$(INSTALL_KVER) modules plugin
 	install -D -m 644 build/$(INSTALL_KVER)/stt.ko \
 		$(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/stt.ko
+	if [ -f build/$(INSTALL_KVER)/vport-stt.ko ]; then \
+	  install -D -m 644 build/$(INSTALL_KVER)/vport-stt.ko \
+		$(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/vport-stt.ko; fi
 	$(if $(DESTDIR),,depmod -a $(INSTALL_KVER))
 	install -D -m 755 tools/iproute2/link_stt.so $(DESTDIR)$(IP_LIB)/link_stt.so
 
@@ -146,7 +153,8 @@ install-plugin: plugin
 	install -D -m 755 tools/iproute2/link_stt.so $(DESTDIR)$(IP_LIB)/link_stt.so
 
 uninstall:
-	rm -f $(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/stt.ko
+	rm -f $(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/stt.ko \
+		$(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/vport-stt.ko
 	$(if $(DESTDIR),,depmod -a $(INSTALL_KVER))
 	rm -f $(DESTDIR)$(IP_LIB)/link_stt.so
 

@@ -23,6 +23,7 @@
 #include <net/rtnetlink.h>
 
 #include "stt.h"
+#include "stt_dev.h"
 
 #define STT_DRV_VERSION		"0.1"
 
@@ -897,38 +898,18 @@ static bool stt_cfg_taken(struct stt_net *sn, const struct stt_config *cfg,
 	return false;
 }
 
-static int stt_newlink(struct net *net, struct net_device *dev,
-		       struct nlattr *tb[], struct nlattr *data[],
-		       struct netlink_ext_ack *extack)
+/*
+ * Register @dev with @cfg (ours from here on, freed on failure): the checks
+ * that need the netns's other devices, then register_netdevice().
+ */
+static int stt_dev_configure(struct net *net, struct net_device *dev,
+			     struct stt_config *cfg,
+			     struct netlink_ext_ack *extack)
 {
 	struct stt_dev *stt = netdev_priv(dev);
 	struct stt_net *sn = stt_pernet(net);
-	struct stt_config *cfg;
-	int err;
+	int err = 0;
 
-	if (data && data[IFLA_STT_COLLECT_METADATA]) {
-		err = stt_check_external(data, extack);
-		if (err)
-			return err;
-	} else if (!data || (!data[IFLA_STT_REMOTE] && !data[IFLA_STT_REMOTE6])) {
-		NL_SET_ERR_MSG(extack, "STT remote address is required (or external)");
-		return -EINVAL;
-	}
-	cfg = stt_cfg_alloc();
-	if (!cfg)
-		return -ENOMEM;
-	cfg->dport = htons(STT_DEFAULT_PORT);
-	cfg->sport_min = STT_SRC_PORT_MIN;
-	cfg->sport_max = STT_SRC_PORT_MAX;
-	stt_nl2cfg(data, cfg);
-	cfg->collect_md = !!data[IFLA_STT_COLLECT_METADATA];
-	err = stt_cfg_check_family(data, cfg, extack) ?:
-	      stt_cfg_check_mcast(data, cfg, extack) ?:
-	      stt_cfg_check_link(net, data, cfg, extack);
-	if (err) {
-		stt_cfg_free_rcu(&cfg->rcu);	/* never published */
-		return err;
-	}
 	if (cfg->collect_md && stt_port_has_external(sn, cfg->dport)) {
 		NL_SET_ERR_MSG(extack, STT_MSG_EXTERNAL_TAKEN);
 		err = -EBUSY;
@@ -954,6 +935,123 @@ static int stt_newlink(struct net *net, struct net_device *dev,
 	}
 	return err;
 }
+
+/* A configuration with the defaults of ip link add ... type stt. */
+static struct stt_config *stt_cfg_default(void)
+{
+	struct stt_config *cfg = stt_cfg_alloc();
+
+	if (!cfg)
+		return NULL;
+	cfg->dport = htons(STT_DEFAULT_PORT);
+	cfg->sport_min = STT_SRC_PORT_MIN;
+	cfg->sport_max = STT_SRC_PORT_MAX;
+	return cfg;
+}
+
+static int stt_newlink(struct net *net, struct net_device *dev,
+		       struct nlattr *tb[], struct nlattr *data[],
+		       struct netlink_ext_ack *extack)
+{
+	struct stt_config *cfg;
+	int err;
+
+	if (data && data[IFLA_STT_COLLECT_METADATA]) {
+		err = stt_check_external(data, extack);
+		if (err)
+			return err;
+	} else if (!data || (!data[IFLA_STT_REMOTE] && !data[IFLA_STT_REMOTE6])) {
+		NL_SET_ERR_MSG(extack, "STT remote address is required (or external)");
+		return -EINVAL;
+	}
+	cfg = stt_cfg_default();
+	if (!cfg)
+		return -ENOMEM;
+	stt_nl2cfg(data, cfg);
+	cfg->collect_md = !!data[IFLA_STT_COLLECT_METADATA];
+	err = stt_cfg_check_family(data, cfg, extack) ?:
+	      stt_cfg_check_mcast(data, cfg, extack) ?:
+	      stt_cfg_check_link(net, data, cfg, extack);
+	if (err) {
+		stt_cfg_free_rcu(&cfg->rcu);	/* never published */
+		return err;
+	}
+	return stt_dev_configure(net, dev, cfg, extack);
+}
+
+/**
+ * stt_dev_create_fb - create an external STT device for a datapath
+ * @net: the netns of the device
+ * @name: its name
+ * @name_assign_type: NET_NAME_*
+ * @dst_port: the destination TCP port it listens on, host order
+ *
+ * What Open vSwitch's vport-stt asks for, as geneve_dev_create_fb() does
+ * for vport-geneve: an external (collect_md) device, MTU as large as the
+ * device allows, not yet up.  Called under RTNL; the device is deleted
+ * with rtnl_delete_link().  Returns it or an ERR_PTR().
+ */
+struct net_device *stt_dev_create_fb(struct net *net, const char *name,
+				     u8 name_assign_type, u16 dst_port)
+{
+	struct nlattr *tb[IFLA_MAX + 1] = {};
+	struct stt_config *cfg;
+	struct net_device *dev;
+	LIST_HEAD(list_kill);
+	int err;
+
+	ASSERT_RTNL();
+	dev = rtnl_create_link(net, name, name_assign_type, &stt_link_ops, tb,
+			       NULL);
+	if (IS_ERR(dev))
+		return dev;
+	cfg = stt_cfg_default();
+	if (!cfg) {
+		free_netdev(dev);
+		return ERR_PTR(-ENOMEM);
+	}
+	cfg->dport = htons(dst_port);
+	cfg->collect_md = 1;
+	err = stt_dev_configure(net, dev, cfg, NULL);
+	if (err) {
+		free_netdev(dev);
+		return ERR_PTR(err);
+	}
+	/* Open vSwitch expects any packet size a flow hands over to pass. */
+	err = __dev_set_mtu(dev, dev->max_mtu);
+	if (!err)
+		err = rtnl_configure_link(dev, NULL, 0, NULL);
+	if (err < 0) {
+		unregister_netdevice_queue(dev, &list_kill);
+		unregister_netdevice_many(&list_kill);
+		return ERR_PTR(err);
+	}
+	return dev;
+}
+EXPORT_SYMBOL_GPL(stt_dev_create_fb);
+
+/**
+ * stt_dev_dst_port - the destination port an STT device listens on
+ * @dev: an STT device (one that stt_dev_create_fb() made, say)
+ *
+ * Returns the port in host order, or -ENODEV once the device is going away
+ * or when it is not an STT device.
+ */
+int stt_dev_dst_port(const struct net_device *dev)
+{
+	const struct stt_config *cfg;
+	int port = -ENODEV;
+
+	if (dev->rtnl_link_ops != &stt_link_ops)
+		return -ENODEV;
+	rcu_read_lock();
+	cfg = rcu_dereference(((struct stt_dev *)netdev_priv(dev))->cfg);
+	if (cfg)
+		port = ntohs(cfg->dport);
+	rcu_read_unlock();
+	return port;
+}
+EXPORT_SYMBOL_GPL(stt_dev_dst_port);
 
 /*
  * Every attribute but external may change (an external device's endpoints,

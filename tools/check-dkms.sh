@@ -156,6 +156,17 @@ for arg in "${kvers[@]}"; do
 	else
 		nok "$k: make install: $(installed_files "$k" | tr '\n' ' ')"
 	fi
+	# openvswitch.ko asks for "vport-type-106" when ovs-vswitchd adds an
+	# stt port: that must now resolve to vport-stt.ko, after stt.ko.
+	if [ -f "build/$k/vport-stt.ko" ]; then
+		dep=$(modprobe -S "$k" --show-depends vport-type-106 2>&1)
+		if grep -q "updates/stt.ko" <<<"$dep" &&
+			grep -q "updates/vport-stt.ko" <<<"$dep"; then
+			ok "$k: make install: modprobe vport-type-106 (openvswitch's request) loads updates/vport-stt.ko after stt.ko"
+		else
+			nok "$k: make install: modprobe vport-type-106: $(tr '\n' ' ' <<<"$dep")"
+		fi
+	fi
 	out=$(dkms install -m stt -v "$VERSION" -k "$k" 2>&1)
 	rc=$?
 	# The refusal is in the build's make.log (dkms.conf says why).

@@ -29,6 +29,11 @@ PACKAGES=(
 	python3-matplotlib gnuplot-nox
 	# make check-dkms: dkms builds stt.ko for each kernel on the host
 	dkms
+	# vport-stt.ko: pahole reads openvswitch.ko's layouts (tools/ovs-layout.sh);
+	# stt_ovs.sh runs Debian's own Open vSwitch in the VM
+	dwarves openvswitch-switch
+	# make debug-kernel (tools/debug-kernel/build.sh)
+	flex bison libssl-dev
 )
 
 export DEBIAN_FRONTEND=noninteractive
@@ -53,7 +58,17 @@ echo 'wireshark-common wireshark-common/install-setuid boolean false' |
 	debconf-set-selections
 echo "install-deps: apt-get update"
 retry apt-get -q update || exit 1
+# Open vSwitch's services must not start on the host: the selftests run
+# their own ovsdb-server and ovs-vswitchd in the VM's netns.
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1
+fi
 echo "install-deps: installing ${#PACKAGES[@]} packages"
 retry apt-get -q -y --no-install-recommends -o Dpkg::Use-Pty=0 \
-	install "${PACKAGES[@]}" || exit 1
+	install "${PACKAGES[@]}"
+rc=$?
+[ "$own_policy" = 1 ] && rm -f "$policy"
+[ "$rc" = 0 ] || exit 1
 echo "install-deps: done after $((SECONDS - start)) s"
