@@ -876,6 +876,44 @@ stt_expert_clean()
 	return 1
 }
 
+# stt_capture_drops PCAP: packets the capture lost (dumpcap's closing line,
+# "Packets received/dropped on interface 'veth_a': 600/0 (...)").
+stt_capture_drops()
+{
+	sed -n "s|.*received/dropped on interface .*: [0-9]*/\([0-9]*\).*|\1|p" \
+		"$1.log" 2>/dev/null | awk '{ n += $1 } END { print n + 0 }'
+}
+
+# stt_wire_check PCAP [stt_wire_check.py args]: every segment and frame of
+# a capture of STT traffic (IPv4 or IPv6 underlay) checked by
+# selftests/stt_wire_check.py against draft-davie-stt-03 §3.1-3.2.  Extra
+# tshark options (an IPv6 capture needs "-o ipv6.try_heuristic_first:TRUE")
+# in STT_DECODE_ARGS.  The checker's report is left in STT_WIRE_OUT, the
+# segment count in STT_WIRE_NSEG.  A tshark failure fails the check.
+stt_wire_check()
+{
+	local pcap=$1 fields rc tsv
+
+	shift
+	tsv=$pcap.fields
+	fields=$(stt_python "$STT_SELFTESTS/stt_wire_check.py" --fields)
+	# shellcheck disable=SC2086 # lists of tshark options
+	if ! stt_decode "$pcap" ${STT_DECODE_ARGS:-} -o stt.reassemble:FALSE \
+		-T fields -E header=y -E separator=/t -E occurrence=f $fields \
+		>"$tsv"; then
+		STT_WIRE_OUT="tshark failed on ${pcap##*/}"
+		STT_WIRE_NSEG=0
+		return 1
+	fi
+	STT_WIRE_OUT=$(stt_python "$STT_SELFTESTS/stt_wire_check.py" \
+		--key "$STT_KEY" --port "$STT_PORT" --pcap "$pcap" \
+		--drops "$(stt_capture_drops "$pcap")" "$@" <"$tsv")
+	rc=$?
+	STT_WIRE_NSEG=$(sed -n 's/^STT segments: \([0-9]*\),.*/\1/p' <<<"$STT_WIRE_OUT")
+	STT_WIRE_NSEG=${STT_WIRE_NSEG:-0}
+	return "$rc"
+}
+
 # One readable line per segment.
 stt_decode_table()
 {
