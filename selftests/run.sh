@@ -14,12 +14,19 @@
 #
 # Output: "TAP version 13", "1..N", each test announced, its output
 # prefixed "# ", then "ok N selftests: stt: NAME" / "not ok N ... #
-# exit=RC" / "... # TIMEOUT" / "ok N ... # SKIP" (exit 4).  dmesg is
+# exit=RC" / "... # TIMEOUT" / "ok N ... # SKIP" (exit 4).  Skipped points
+# are counted, not only skipped tests: a test that passes with "# SKIP"
+# points inside says so on its own line ("ok N selftests: stt: NAME #
+# passed, 2 points skipped"), and every skipped point, and every test
+# skipped as a whole, gets one line "# skipped point: NAME: DESC # SKIP
+# REASON" (check.sh and .ci/run collect them).  dmesg is
 # checked after each test: a WARNING/BUG/leak/refcount/Oops line (lib.sh's
 # STT_DMESG_BAD) fails the test.  One more point, "kernel log after the
 # last test", waits STT_LATE_WAIT seconds (5), has kmemleak scan where the
 # kernel has it (make debug-kernel's), and fails on a report in dmesg or
-# in kmemleak's list.  The last line is "STT-RESULT pass=N fail=N skip=N".
+# in kmemleak's list.  The last line is "STT-RESULT pass=N fail=N skip=N
+# skipped_points=N" (skip: tests skipped as a whole; skipped_points: every
+# skipped point, those tests' included).
 # Exit status: 0 all passed (or passed and skipped), 1 any failure,
 # 4 nothing passed and everything skipped.
 
@@ -108,15 +115,33 @@ fi
 PASS=0
 FAIL=0
 SKIP=0
+SKIP_POINTS=0
 N=0
 TIMES=()
+OUT=$(mktemp "${TMPDIR:-/tmp}/stt-run.XXXXXX") || exit 2
+trap 'rm -f "$OUT"; stt_cleanup' EXIT
 
 for t in "${TESTS[@]}"; do
 	N=$((N + 1))
 	echo "# selftests: stt: $t"
 	start=$(date +%s)
-	(cd "$DIR" && timeout -k 30 "$TIMEOUT" "./$t") 2>&1 | sed -u 's/^/# /'
+	(cd "$DIR" && timeout -k 30 "$TIMEOUT" "./$t") 2>&1 | tee "$OUT" |
+		sed -u 's/^/# /'
 	rc=${PIPESTATUS[0]}
+	# The test's own skipped points (its top-level KTAP lines), or the
+	# whole test's reason ("1..0 # SKIP why").
+	skipped=$(grep -aE '^ok [0-9]+ .*# SKIP' "$OUT" | sed 's/^ok [0-9]* //')
+	if [ -z "$skipped" ] && [ "$rc" -eq "$KSFT_SKIP" ]; then
+		skipped="(whole test) # SKIP $(sed -n 's/^1\.\.0 # SKIP //p' "$OUT" | head -n1)"
+	fi
+	nskip=0
+	if [ -n "$skipped" ]; then
+		nskip=$(printf '%s\n' "$skipped" | wc -l)
+		printf '%s\n' "$skipped" | sed "s|^|# skipped point: $t: |"
+	fi
+	SKIP_POINTS=$((SKIP_POINTS + nskip))
+	note=""
+	[ "$nskip" -gt 0 ] && note=" # passed, $nskip point$([ "$nskip" -gt 1 ] && echo s) skipped"
 	secs=$(($(date +%s) - start))
 	TIMES+=("$(printf '%-18s %4ds  exit %s' "$t" "$secs" "$rc")")
 
@@ -142,7 +167,7 @@ for t in "${TESTS[@]}"; do
 	fi
 
 	if [ "$rc" -eq 0 ] && [ -z "$bad" ]; then
-		echo "ok $N selftests: stt: $t"
+		echo "ok $N selftests: stt: $t$note"
 		PASS=$((PASS + 1))
 	elif [ "$rc" -eq "$KSFT_SKIP" ] && [ -z "$bad" ]; then
 		echo "ok $N selftests: stt: $t # SKIP"
@@ -165,7 +190,9 @@ N=$((N + 1))
 late_point="selftests: stt: kernel log after the last test"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "ok $N $late_point # SKIP not root"
+	echo "# skipped point: run.sh: kernel log after the last test # SKIP not root"
 	SKIP=$((SKIP + 1))
+	SKIP_POINTS=$((SKIP_POINTS + 1))
 else
 	sleep "${STT_LATE_WAIT:-5}"
 	leaks=""
@@ -189,7 +216,8 @@ fi
 
 echo "# time per test on $(uname -r):"
 printf '#   %s\n' "${TIMES[@]}"
-echo "STT-RESULT pass=$PASS fail=$FAIL skip=$SKIP"
+echo "# skipped points: $SKIP_POINTS"
+echo "STT-RESULT pass=$PASS fail=$FAIL skip=$SKIP skipped_points=$SKIP_POINTS"
 if [ "$FAIL" -gt 0 ]; then
 	exit 1
 elif [ "$PASS" -eq 0 ] && [ "$SKIP" -gt 0 ]; then

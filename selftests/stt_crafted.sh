@@ -33,6 +33,12 @@
 #   good         stt1 rx_frames +N, rx_reasm_frames +N, rx_skbs +3N
 #   reverse      the same, segments sent last first
 #   last_first   the same, the last segment first, then the others
+#   big          65,495-byte frames in 46 segments of 1448 bytes: rx_frames
+#                +N, rx_reasm_frames +N, rx_skbs +46N; "big reverse"
+#                the same, segments last first
+#   reuse        65,495-byte frames, each ID sent again right after its
+#                frame completed: rx_frames +2N, rx_skbs +92N, no
+#                reasm_duplicates
 #   tcp_options  the same, with 12 bytes of TCP options on every
 #                segment (§3.2: the data offset keeps its meaning)
 #   good, 1 seg  stt1 rx_frames +N, rx_fastpath_frames +N, rx_skbs +N
@@ -72,7 +78,7 @@ stt_require_craft
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 48
+ktap_plan 51
 
 topo()
 {
@@ -237,6 +243,20 @@ craft_case "last_first x$N (3 segments): rx_frames +$N via reassembly" \
 craft_case "tcp_options x$N (3 segments, 12 bytes of options each): delivered like good" \
 	"rx_frames=$N rx_reasm_frames=$N rx_fastpath_frames=0 rx_skbs=$((3 * N))" \
 	"${K[@]}" -n "$N" tcp_options
+# The largest frame (65,495 bytes: one IPv4 datagram) in segments of a
+# 1500-byte MTU's MSS, 1448: 46 segments, in order and reversed; then an
+# ID reused right after its frame completed (each ID twice in a row).
+BIG=65495
+BIGSEG=$(((BIG + 1447) / 1448))
+craft_case "big x$N ($BIG bytes in $BIGSEG segments of 1448): rx_frames +$N via reassembly, rx_skbs +$((BIGSEG * N))" \
+	"rx_frames=$N rx_reasm_frames=$N rx_fastpath_frames=0 rx_skbs=$((BIGSEG * N))" \
+	"${K[@]}" -n "$N" -l "$BIG" -m 1448 good
+craft_case "big reverse x$N ($BIG bytes, $BIGSEG segments last first): rx_frames +$N via reassembly" \
+	"rx_frames=$N rx_reasm_frames=$N rx_fastpath_frames=0 rx_skbs=$((BIGSEG * N))" \
+	"${K[@]}" -n "$N" -l "$BIG" -m 1448 reverse
+craft_case "id reuse x$N ($BIG-byte frames, each ID again right after completion): rx_frames +$((2 * N)), no duplicate" \
+	"rx_frames=$((2 * N)) rx_reasm_frames=$((2 * N)) rx_fastpath_frames=0 rx_skbs=$((2 * BIGSEG * N)) proc.reasm_duplicates=0" \
+	"${K[@]}" -n "$N" -l "$BIG" -m 1448 reuse
 craft_case "good x$N (1 segment): rx_frames +$N on the fast path" \
 	"rx_frames=$N rx_fastpath_frames=$N rx_reasm_frames=0 rx_skbs=$N" \
 	"${K[@]}" -n "$N" -l 1000 -m 1000 good

@@ -5,20 +5,24 @@
 #
 # 1. TSO off on the veths: the capture on veth_a sees the real segments
 #    (both directions).  stt_wire_check.py checks every segment and every
-#    frame (version 0, Context ID, source port 49152-65535, SEQ =
-#    frame_len<<16 | offset, offsets contiguous, ACK/PSH flags, no packet
-#    over the MTU); tshark must report no STT expert warning and no
+#    frame (version 0, Context ID, source port 49152-65535 and the same
+#    on every segment of a frame, SEQ = frame_len<<16 | offset, offsets
+#    contiguous, ACK/PSH flags, no ECE/CWR/NS, no packet over the MTU; the
+#    STT flags, L4 offset and MSS against the inner frame: see its
+#    docstring); tshark must report no STT expert warning and no
 #    reassembly error, and the reassembled frames must decode as Ethernet
 #    frames carrying the inner 10.0.0.0/24 traffic.
 # 2. TSO on: each frame leaves as one GSO skb, captured whole.
 # 3. ECN: with ECN-capable inner TCP, the data segments leave ECT(0).
+# 4. VLAN tags (see below); stt_wire_check.py on all of its captures.
+# 5. Real checksums: with tx checksum offload off on A's veth and A's
+#    stt0, every checksum A sends is computed; captured on B's veth,
+#    stt_wire_check.py checks the outer and tshark the inner TCP ones.
 #
 # The dissector is a heuristic on IP matching dst port 7471 only, hence
 # -o ip.try_heuristic_first:TRUE.
 
 source "$(dirname "$0")/lib.sh"
-
-CHECK=$STT_SELFTESTS/stt_wire_check.py
 
 ktap_header
 stt_require ethtool iperf3 ping ss timeout dumpcap tshark
@@ -26,7 +30,7 @@ stt_have python3 || [ -x /usr/bin/python3 ] || ktap_skip_all "python3 missing"
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 16
+ktap_plan 20
 
 if stt_topo_setup; then
 	ktap_pass "topology: two netns, veth underlay, $TUN in each"
@@ -44,29 +48,16 @@ make_traffic()
 	stt_iperf "$NS_B" "$IN_IP_B" "$NS_A" "$1" >/dev/null
 }
 
-# capture_drops PCAP: packets the capture lost (dumpcap's closing line,
-# "Packets received/dropped on interface 'veth_a': 600/0 (...)").
-capture_drops()
-{
-	sed -n "s|.*received/dropped on interface .*: [0-9]*/\([0-9]*\).*|\1|p" \
-		"$1.log" 2>/dev/null | awk '{ n += $1 } END { print n + 0 }'
-}
-
-# wire_check PCAP [checker args]: the per-segment/per-frame checks; the
-# checker's report is left in WIRE_OUT, the segment count in WIRE_NSEG.
+# wire_check PCAP [checker args]: lib.sh's stt_wire_check, its report in
+# WIRE_OUT, its segment count in WIRE_NSEG.
 wire_check()
 {
-	local pcap=$1 fields rc
+	local rc
 
-	shift
-	fields=$(stt_python "$CHECK" --fields)
-	# shellcheck disable=SC2086 # $fields is a list of -e options
-	WIRE_OUT=$(stt_decode_fields "$pcap" $fields |
-		stt_python "$CHECK" --key "$STT_KEY" --port "$STT_PORT" \
-			--drops "$(capture_drops "$pcap")" "$@")
+	stt_wire_check "$@"
 	rc=$?
-	WIRE_NSEG=$(sed -n 's/^STT segments: \([0-9]*\),.*/\1/p' <<<"$WIRE_OUT")
-	WIRE_NSEG=${WIRE_NSEG:-0}
+	WIRE_OUT=$STT_WIRE_OUT
+	WIRE_NSEG=$STT_WIRE_NSEG
 	return "$rc"
 }
 
@@ -76,16 +67,6 @@ have_stt_dissector()
 {
 	tshark -G fields 2>/dev/null | grep -qP '^F\t[^\t]*\tstt\.context_id\t'
 }
-
-stt_decode_fields()
-{
-	local pcap=$1
-
-	shift
-	stt_decode "$pcap" -o stt.reassemble:FALSE -T fields -E header=y \
-		-E separator=/t -E occurrence=f "$@"
-}
-
 
 # Reassembled frames carry Ethernet + IPv4 between 10.0.0.1 and 10.0.0.2.
 inner_decodes()
@@ -111,12 +92,15 @@ inner_decodes()
 nsx "$NS_A" ethtool -K "$UL_A" tso off >/dev/null
 nsx "$NS_B" ethtool -K "$UL_B" tso off >/dev/null
 PCAP=$TMP/seg.pcap
-if stt_cap_start "$NS_A" "$UL_A" "$PCAP" "tcp dst port $STT_PORT" 600 25; then
+# The packet count or stt_cap_stop ends a capture; the time limit is only a
+# safety net, long enough for a slow TCG guest (at 25 s the pings alone
+# used it up once, and iperf3 ran after the capture had ended).
+if stt_cap_start "$NS_A" "$UL_A" "$PCAP" "tcp dst port $STT_PORT" 600 120; then
 	make_traffic 4
 	stt_cap_stop
 fi
 ktap_info "tso off: capture on $UL_A: $(capinfos -c -M "$PCAP" 2>/dev/null |
-	sed -n 's/^Number of packets: *//p') packets to port $STT_PORT, $(capture_drops "$PCAP") dropped by the capture"
+	sed -n 's/^Number of packets: *//p') packets to port $STT_PORT, $(stt_capture_drops "$PCAP") dropped by the capture"
 wire_check "$PCAP" --mtu 1500 --min-segments 100 --min-frames 3 --show 6
 RC=$?
 ktap_info "segments, one line each (the first segment of a frame carries the STT header):"
@@ -126,7 +110,7 @@ if [ "$WIRE_NSEG" -eq 0 ] && ! have_stt_dissector; then
 fi
 ktap_check "tso off: STT segments captured on the underlay (>= 100)" \
 	"$([ "$WIRE_NSEG" -ge 100 ] && echo 0)"
-ktap_check "tso off: every segment and frame well formed (stt_wire_check.py)" "$RC"
+ktap_check "tso off: every segment and frame well formed, flags and L4 offset match the inner frame (stt_wire_check.py)" "$RC"
 ktap_result "tso off: no STT expert info or reassembly error in tshark" \
 	stt_expert_clean "$PCAP"
 ktap_result "tso off: reassembled frames decode as Ethernet/IPv4 10.0.0.1<->10.0.0.2" \
@@ -140,7 +124,7 @@ nsx "$NS_A" ethtool -K "$UL_A" tso on >/dev/null
 nsx "$NS_B" ethtool -K "$UL_B" tso on >/dev/null
 stt_snap "$NS_A" "$TUN" "$TMP/a0"
 PCAP=$TMP/tso.pcap
-if stt_cap_start "$NS_A" "$UL_A" "$PCAP" "tcp dst port $STT_PORT" 200 20; then
+if stt_cap_start "$NS_A" "$UL_A" "$PCAP" "tcp dst port $STT_PORT" 200 120; then
 	make_traffic 2
 	stt_cap_stop
 fi
@@ -149,7 +133,7 @@ wire_check "$PCAP" --whole --min-segments 20 --min-frames 10 --min-big 5 --show 
 RC=$?
 ktap_info "tso on: A tx_gso_frames +$(stt_delta "$TMP/a0" "$TMP/a1" tx_gso_frames)"
 ktap_info "$WIRE_OUT"
-ktap_check "tso on: every frame handed to veth whole (big GSO packets among them), headers consistent" "$RC"
+ktap_check "tso on: every frame handed to veth whole (big GSO packets among them), headers consistent, checksum partial on every GSO frame" "$RC"
 ktap_result "tso on: no STT expert info in tshark" stt_expert_clean "$PCAP"
 
 ###########################################################################
@@ -307,6 +291,62 @@ ktap_info "vlan 802.1ad ecn: large A->B segments by outer ECN field:" \
 ktap_check "vlan 802.1ad ecn: inner ECT(0) TCP behind the S-tag leaves with outer ECT(0) (>= 90% of >= 50 segments, none ECT(1)/CE)" \
 	"$(awk '{ n++; c[$1]++ }
 		END { exit !(n >= 50 && c[2] >= 0.9 * n && !c[1] && !c[3]) }' "$TMP/ecn-qinq.txt" && echo 0)"
+
+# All VLAN captures through the per-segment checks: the L4 offset of a
+# checksum-partial frame counts the S-tag left in the payload (the 802.1Q
+# tag in the header does not count).
+mergecap -F pcap -w "$TMP/vlan-all.pcap" "$TMP/vlan.pcap" "$TMP/vlan-inline.pcap" \
+	"$TMP/qinq.pcap" "$PCAP" 2>/dev/null || : >"$TMP/vlan-all.pcap"
+: >"$TMP/vlan-all.pcap.log"
+wire_check "$TMP/vlan-all.pcap" --mtu 1500 --min-segments 50 --min-frames 0
+RC=$?
+ktap_info "$WIRE_OUT"
+ktap_check "vlan: every captured segment well formed, flags and L4 offset match the inner frame behind its payload tags (stt_wire_check.py)" "$RC"
+
+###########################################################################
+# 5. Real checksums.  A's veth computes every outer checksum in software
+#    (tx off; TSO goes with it), and A's stt0 every inner one (tx off: no
+#    frame is checksum partial), so B's veth receives real checksums in
+#    both layers (B's module would not notice a wrong outer one: veth
+#    marks what it forwards CHECKSUM_UNNECESSARY).  The outer TCP checksum
+#    of every segment is verified by stt_wire_check.py --check-csum, from
+#    the capture's bytes: tshark 4.0's stt.check_checksum cannot be used,
+#    it reports every correct STT checksum as bad ("should be 0x0000"; its
+#    TCP dissector accepts the same bytes).  The inner TCP checksum of
+#    every reassembled frame is tshark's tcp.check_checksum.  Only A -> B
+#    is captured: B still offloads.
+###########################################################################
+
+if nsx "$NS_A" ethtool -K "$UL_A" tx off >/dev/null &&
+	nsx "$NS_A" ethtool -K "$TUN" tx off >/dev/null; then
+	PCAP=$TMP/csum.pcap
+	if stt_cap_start "$NS_B" "$UL_B" "$PCAP" \
+		"tcp dst port $STT_PORT and src host $UL_IP_A" 400 60; then
+		make_traffic 2
+		stt_cap_stop
+	fi
+else
+	ktap_info "cannot turn tx checksum offload off on A's $UL_A / $TUN"
+	PCAP=$TMP/csum.pcap
+	: >"$PCAP"
+fi
+wire_check "$PCAP" --check-csum --mtu 1500 --min-segments 100 --min-frames 3
+RC=$?
+ktap_info "$WIRE_OUT"
+ktap_check "checksums: every outer TCP checksum A computed is right (>= 100 segments, 0 bad), and every segment well formed (not checksum partial: L4 offset 0, TCP flag from the protocol)" \
+	"$([ "$RC" = 0 ] && grep -q '^outer TCP checksums: [0-9]* good, 0 bad, 0 unchecked$' <<<"$WIRE_OUT" && echo 0)"
+# "good bad unverified" of the inner TCP checksums (status 1, 0, 2).
+CSUM=$(stt_decode "$PCAP" -o tcp.check_checksum:TRUE -T fields -E occurrence=a \
+	-E aggregator=, -e tcp.checksum.status |
+	awk '{ n = split($1, a, ","); for (i = 1; i <= n; i++) t[a[i]]++ }
+		END { printf "%d %d %d\n", t[1], t[0], t[2] }')
+read -r TG TB TU <<<"$CSUM"
+ktap_info "inner TCP checksums A -> B: good ${TG:-0}, bad ${TB:-0}, unchecked ${TU:-0}"
+ktap_check "checksums: every inner TCP checksum is right (tshark tcp.check_checksum: >= 20 checked, 0 bad)" \
+	"$([ "${TG:-0}" -ge 20 ] && [ "${TB:-1}" = 0 ] && echo 0)"
+STT_DECODE_ARGS="-o tcp.check_checksum:TRUE" \
+	ktap_result "checksums: no STT expert info or reassembly error in tshark (tcp.check_checksum on)" \
+	stt_expert_clean "$PCAP"
 
 check_dmesg
 ktap_finished

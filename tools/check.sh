@@ -9,17 +9,25 @@
 # check passes the newest of each series); a prefix such as 6.12 works too.  Per kernel:
 #   make KVER=$KVER modules
 #   tools/vm-run $KVER -- selftests/run.sh -k build/$KVER/stt.ko
-# The runner's last result line is "STT-RESULT pass=N fail=N skip=N".  A
-# kernel whose module doesn't build, or whose VM never prints STT-RESULT,
-# counts as (at least) one failure.  Ends with "N passed, N failed, N
-# skipped" and exits non-zero if anything failed.  Output of each kernel's
+# The runner's last result line is "STT-RESULT pass=N fail=N skip=N
+# skipped_points=N".  A kernel whose module doesn't build, or whose VM never
+# prints STT-RESULT, counts as (at least) one failure.  Skipped points are
+# counted, not only skipped tests: every "# skipped point: TEST: DESC #
+# SKIP WHY" line of a run (and every skipped point of check-dkms's
+# stt_install.sh runs) is listed at the end, one "==== check: skipped
+# point: KVER: TEST: DESC # SKIP WHY" line each, for .ci/run's allowlist.
+# Ends with "N passed, N failed, N skipped, N skipped points" and exits
+# non-zero if anything failed.  Output of each kernel's
 # run is also kept in build/check/$KVER.log, and the reassembly flood test's
 # memory samples are drawn into build/check/$KVER-flood.png.
 #
 # SANITIZE=1 (make check SANITIZE=1) boots every kernel with slub_debug=FZPU
 # (sanity checks, red zones, poisoning, user tracking) and, where the kernel
-# has KFENCE (6.12; not Debian's 6.1), kfence.sample_interval=1, all through
-# VM_APPEND; the guest prints what it got before the runner starts.  The
+# has KFENCE (6.12, always; not Debian's 6.1), kfence.sample_interval=1, all
+# through VM_APPEND; the guest prints what it got before the runner starts,
+# and a kernel whose guest does not report kmalloc-64's sanity_checks,
+# red_zone, poison and store_user all 1 (and, where KFENCE is expected,
+# kfence.sample_interval=1) counts as a failure, whatever its tests did.  The
 # logs are build/check/$KVER-sanitize.log.  The VM time limit per kernel is
 # VM_TIMEOUT, default 5000 s in both modes: the whole suite takes 20-45
 # minutes under TCG, depending on how much CPU the host really gives (CI's
@@ -87,10 +95,40 @@ sanitize_append()
 {
 	local opts="slub_debug=FZPU"
 
-	if grep -qx 'CONFIG_KFENCE=y' "/boot/config-$1" 2>/dev/null; then
+	if kfence_expected "$1"; then
 		opts+=" kfence.sample_interval=1"
 	fi
 	echo "$opts"
+}
+
+# kfence_expected KVER: KFENCE must be on under SANITIZE=1 (6.12 always).
+kfence_expected()
+{
+	[[ $1 == 6.12.* ]] || grep -qx 'CONFIG_KFENCE=y' "/boot/config-$1" 2>/dev/null
+}
+
+# sanitize_verify KVER LOG: the SANITIZE_PROBE lines of LOG say the
+# sanitizers were on (verdict on stderr); otherwise print why on stdout
+# and return 1.
+sanitize_verify()
+{
+	local kver=$1 log=$2 slab kf why=""
+
+	slab=$(grep -a '^# sanitize: kmalloc-64 ' "$log" | tail -n1)
+	kf=$(sed -n 's/^# sanitize: kfence.sample_interval=\(.*\)$/\1/p' "$log" | tail -n1)
+	if [ -z "$slab" ]; then
+		why="no sanitize probe output"
+	elif [[ $slab != *" sanity_checks=1 red_zone=1 poison=1 store_user=1"* ]]; then
+		why="slub_debug not on in the guest: ${slab#\# sanitize: }"
+	elif kfence_expected "$kver" && [ "$kf" != 1 ]; then
+		why="KFENCE expected: kfence.sample_interval=${kf:-missing}, not 1"
+	fi
+	if [ -n "$why" ]; then
+		say "$kver: FAILED: SANITIZE=1: $why" >&2
+		echo "$why"
+		return 1
+	fi
+	say "$kver: SANITIZE=1 verified: ${slab#\# sanitize: }, kfence.sample_interval=${kf:-none}" >&2
 }
 
 # What the guest really booted with, before the runner.
@@ -159,9 +197,10 @@ fi
 one_kernel()
 {
 	local n=$1 arg=$2 kver log png t0 rc dt result why p f s note append
-	local res=$RESULTS/$1$LOG_TAG
+	local res=$RESULTS/$1$LOG_TAG san_why=""
 
 	result_add() { echo "R $1 $2 $3" >>"$res"; }
+	skips_add() { sed "s|^|K $1: |" >>"$res"; }
 	summary_add() { echo "S $1" >>"$res"; }
 	: >"$res"
 	t0=$SECONDS
@@ -205,12 +244,19 @@ one_kernel()
 	fi
 	rc=${PIPESTATUS[0]}
 	dt=$((SECONDS - t0))
+	if [ "$SANITIZE" = 1 ]; then
+		san_why=$(sanitize_verify "$kver" "$log") || {
+			result_add 0 1 0
+			summary_add "$(printf '%-28s FAILED: SANITIZE=1 not in effect: %s' "$kver$LOG_TAG" "$san_why")"
+		}
+	fi
+	grep -a '^# skipped point: ' "$log" | sed 's/^# skipped point: //' | skips_add "$kver"
 	if grep -q 'flood-samples' "$log"; then
 		tools/flood-plot.py "$log" "$png" ||
 			say "$kver: no flood picture (tools/flood-plot.py failed)"
 	fi
 
-	result=$(grep -aE '^(# )?STT-RESULT pass=[0-9]+ fail=[0-9]+ skip=[0-9]+ *$' "$log" | tail -n1)
+	result=$(grep -aE '^(# )?STT-RESULT pass=[0-9]+ fail=[0-9]+ skip=[0-9]+( skipped_points=[0-9]+)? *$' "$log" | tail -n1)
 	if [ -z "$result" ]; then
 		case $rc in
 		124) why="VM timed out" ;;
@@ -322,6 +368,7 @@ else
 		one_kernel $((i + 1)) "${kvers[i]}"
 	done
 fi
+skipped=()
 for r in "$RESULTS"/*; do
 	[ -f "$r" ] || continue
 	while read -r tag rest; do
@@ -333,6 +380,7 @@ for r in "$RESULTS"/*; do
 			total_skip=$((total_skip + s))
 			;;
 		S) summary+=("$rest") ;;
+		K) skipped+=("$rest") ;;
 		esac
 	done <"$r"
 done
@@ -354,6 +402,14 @@ if [ "${CHECK_DKMS:-1}" = 1 ] && [ -z "${CHECK_RUNNER:-}" ] && [ -n "$dkms_kvers
 		total_fail=$((total_fail + BASH_REMATCH[2]))
 		total_skip=$((total_skip + BASH_REMATCH[3]))
 		summary+=("$(printf '%-28s %s (%d s)' "install (dkms)" "$result" $((SECONDS - t0)))")
+		# Its skips are stt_install.sh's points in each kernel's guest.
+		for ilog in build/check/install-*.log; do
+			[ -f "$ilog" ] && [ ! "$ilog" -ot build/check/.started ] || continue
+			ik=$(basename "$ilog" .log)
+			while read -r line; do
+				skipped+=("install ${ik#install-}: stt_install.sh: ${line#ok * }")
+			done < <(grep -aE '^ok [0-9]+ .*# SKIP' "$ilog")
+		done
 	else
 		total_fail=$((total_fail + 1))
 		summary+=("$(printf '%-28s FAILED: no result line' "install (dkms)")")
@@ -375,5 +431,9 @@ if [ "$total_fail" != 0 ]; then
 		fi
 	done
 fi
-echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+say "skipped points: ${#skipped[@]}"
+for line in "${skipped[@]}"; do
+	say "skipped point: $line"
+done
+echo "$total_pass passed, $total_fail failed, $total_skip skipped, ${#skipped[@]} skipped points"
 [ "$total_fail" = 0 ]

@@ -273,6 +273,21 @@ static void c_reverse(struct opts *o)
 		send_frame(o, o->frame_len, next_id(o, n), REVERSE);
 }
 
+/*
+ * Valid frames, each sent twice in a row with the same frame ID: the ID is
+ * reused right after its first frame completed, and both must be delivered.
+ */
+static void c_reuse(struct opts *o)
+{
+	unsigned long n;
+
+	build_frame(o, o->frame_len);
+	for (n = 0; n < o->count; n++) {
+		send_frame(o, o->frame_len, next_id(o, n), IN_ORDER);
+		send_frame(o, o->frame_len, next_id(o, n), IN_ORDER);
+	}
+}
+
 /* Valid frames, the last segment first and then the rest in order. */
 static void c_last_first(struct opts *o)
 {
@@ -668,6 +683,7 @@ static const struct {
 	{ "short_frame", c_short_frame,	"frame length < STT + Ethernet header" },
 	{ "trunc_tcp",	c_trunc_tcp,	"truncated TCP header" },
 	{ "last_first",	c_last_first,	"valid frames, the last segment first" },
+	{ "reuse",	c_reuse,	"valid frames, each ID sent twice in a row" },
 	{ "tcp_options", c_tcp_options,	"valid frames, 12 bytes of TCP options" },
 	{ "bad_doff",	c_bad_doff,	"TCP data offset 4, and 15 in 40 bytes" },
 	{ "tcp_gso",	c_tcp_gso,	"inner IPv4 TCP -a -> -b, checksum partial, MSS -M" },
