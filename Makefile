@@ -160,7 +160,8 @@ uninstall:
 
 # The module's sources only (no build/, no tools but the dkms hook).
 DKMS_FILES := Makefile Kbuild dkms.conf $(wildcard *.c) \
-	$(wildcard include/*.h include/uapi/linux/*.h) tools/dkms-pre-install.sh
+	$(wildcard include/*.h include/uapi/linux/*.h) tools/dkms-pre-install.sh \
+	tools/ovs-layout.sh
 dkms-add:
 	@grep -q '^PACKAGE_VERSION="$(VERSION)"$$' dkms.conf || \
 	  { echo "stt: dkms.conf's PACKAGE_VERSION is not $(VERSION) (STT_DRV_VERSION)" >&2; exit 1; }

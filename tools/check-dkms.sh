@@ -197,6 +197,13 @@ for arg in "${kvers[@]}"; do
 	else
 		nok "$k: dkms install: $(installed_files "$k" | tr '\n' ' ')"
 	fi
+	dep=$(modprobe -S "$k" --show-depends vport-type-106 2>&1)
+	if grep -q "updates/dkms/stt.ko" <<<"$dep" &&
+		grep -q "updates/dkms/vport-stt.ko" <<<"$dep"; then
+		ok "$k: dkms install: modprobe vport-type-106 (openvswitch's request) loads updates/dkms/vport-stt.ko after stt.ko"
+	else
+		nok "$k: dkms install: modprobe vport-type-106: $(tr '\n' ' ' <<<"$dep")"
+	fi
 	out=$(make --no-print-directory install KVER="$k" 2>&1)
 	rc=$?
 	if [ "$rc" -ne 0 ] && grep -q "dkms has installed" <<<"$out" &&
