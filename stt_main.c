@@ -1178,6 +1178,32 @@ static int stt_proc_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+/*
+ * /sys/module/stt/parameters/nr_netns (root only): the netns whose stt state
+ * exists, i.e. every netns not yet through stt_exit_batch_net().  A test
+ * reads it to know that deleted netns are really gone, devices and all.
+ */
+static atomic_t stt_nr_netns = ATOMIC_INIT(0);
+
+static int stt_nr_netns_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&stt_nr_netns));
+}
+
+/* insmod stt nr_netns=... would call .set: refuse it. */
+static int stt_nr_netns_set(const char *val, const struct kernel_param *kp)
+{
+	return -EPERM;
+}
+
+static const struct kernel_param_ops stt_nr_netns_ops = {
+	.set	= stt_nr_netns_set,
+	.get	= stt_nr_netns_get,
+};
+
+module_param_cb(nr_netns, &stt_nr_netns_ops, NULL, 0400);
+MODULE_PARM_DESC(nr_netns, "network namespaces with stt state (read-only)");
+
 /* ---- net.stt.* sysctls, per netns ---- */
 
 static unsigned int stt_timeout_min_ms = 1;
@@ -1280,6 +1306,7 @@ static int __net_init stt_init_net(struct net *net)
 		goto free_stats;
 	if (stt_sysctl_register(net, sn))
 		goto remove_proc;
+	atomic_inc(&stt_nr_netns);
 	return 0;
 
 remove_proc:
@@ -1324,6 +1351,7 @@ static void __net_exit stt_exit_batch_net(struct list_head *net_list)
 		stt_sysctl_unregister(sn);
 		remove_proc_entry("stt", net->proc_net);
 		free_percpu(sn->stats);
+		atomic_dec(&stt_nr_netns);
 	}
 }
 
