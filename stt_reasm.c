@@ -482,6 +482,7 @@ static struct sk_buff *stt_reasm_queue(struct stt_reasm_table *t,
 	const struct stt_rx_cb *cb = STT_RX_CB(skb);
 	struct sk_buff *done = NULL;
 	unsigned long high;
+	bool ooo;
 
 	if (f && f->frame_len != cb->frame_len) {
 		stt_net_stat_inc(sn, STT_NET_REASM_LEN_MISMATCH);
@@ -513,6 +514,8 @@ static struct sk_buff *stt_reasm_queue(struct stt_reasm_table *t,
 		}
 	}
 
+	/* Left of the rightmost segment so far: not the O(1) in-order path. */
+	ooo = f->last && cb->offset < STT_RX_CB(f->last)->offset;
 	switch (stt_frame_insert(f, skb)) {
 	case STT_DUPLICATE:
 		stt_net_stat_inc(sn, STT_NET_REASM_DUPLICATES);
@@ -522,6 +525,8 @@ static struct sk_buff *stt_reasm_queue(struct stt_reasm_table *t,
 		stt_net_stat_inc(sn, STT_NET_REASM_OVERLAPS);
 		goto kill;
 	case STT_INSERTED:
+		if (ooo)
+			stt_net_stat_inc(sn, STT_NET_REASM_OUT_OF_ORDER);
 		break;
 	}
 

@@ -113,6 +113,7 @@ enum stt_net_stat {
 	STT_NET_RX_NOT_HOST,		/* link-layer broadcast/multicast, unicast IP */
 	STT_NET_RX_CSUM_SW,		/* outer checksum computed in software */
 	STT_NET_REASM_SHARED,		/* frames queued in a shared table */
+	STT_NET_REASM_OUT_OF_ORDER,	/* segments queued left of the rightmost */
 	STT_NET_STATS_NUM
 };
 
