@@ -1176,6 +1176,8 @@ static int stt_proc_show(struct seq_file *seq, void *v)
 			   stt_stats_sum(sn->stats, i));
 	seq_printf(seq, "%-20s %ld\n", "reasm_bytes",
 		   atomic_long_read(&sn->reasm_mem));
+	seq_printf(seq, "%-20s %ld\n", "reasm_bytes_max",
+		   atomic_long_read(&sn->reasm_mem_max));
 	return 0;
 }
 
@@ -1296,6 +1298,7 @@ static int __net_init stt_init_net(struct net *net)
 	for (i = 0; i < ARRAY_SIZE(sn->peer_hash); i++)
 		INIT_HLIST_HEAD(&sn->peer_hash[i]);
 	atomic_long_set(&sn->reasm_mem, 0);
+	atomic_long_set(&sn->reasm_mem_max, 0);
 	sn->reasm_high_thresh = STT_REASM_HIGH_THRESH;
 	sn->reasm_low_thresh = STT_REASM_LOW_THRESH;
 	sn->reasm_timeout_ms = STT_REASM_TIMEOUT_MS;

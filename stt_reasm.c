@@ -112,8 +112,16 @@ static bool stt_frame_match(const struct stt_frame *f, const struct net *net,
 
 static void stt_frame_account(struct stt_frame *f, long delta)
 {
+	struct stt_net *sn = f->sn;
+	long mem, max;
+
 	f->truesize += delta;
-	atomic_long_add(delta, &f->sn->reasm_mem);
+	mem = atomic_long_add_return(delta, &sn->reasm_mem);
+	/* The high-water mark of reasm_bytes, for /proc/net/stt. */
+	max = atomic_long_read(&sn->reasm_mem_max);
+	while (mem > max &&
+	       !atomic_long_try_cmpxchg(&sn->reasm_mem_max, &max, mem))
+		;
 }
 
 /*

@@ -273,6 +273,7 @@ struct stt_net {
 	struct hlist_head	ports;		/* ports with a device, RCU */
 	unsigned int		nr_devs;	/* devices using this underlay */
 	atomic_long_t		reasm_mem;	/* truesize held in reassembly */
+	atomic_long_t		reasm_mem_max;	/* its high-water mark */
 	struct stt_net_stats __percpu *stats;
 	/* net.stt.* sysctls */
 	unsigned long		reasm_high_thresh;
