@@ -264,7 +264,7 @@ static struct stt_frame *stt_frame_create(struct stt_reasm_table *t,
 {
 	struct stt_frame *f;
 
-	f = kmem_cache_zalloc(stt_frame_cache, GFP_ATOMIC);
+	f = stt_cache_zalloc(stt_frame_cache, sizeof(*f), GFP_ATOMIC);
 	if (!f)
 		return NULL;
 	f->net = net;
@@ -1572,7 +1572,14 @@ int stt_reasm_init(void)
 		     2 * sizeof(struct in6_addr) + 2 * sizeof(__be16));
 
 	stt_reasm_seed = get_random_u32();
-	stt_frame_cache = KMEM_CACHE(stt_frame, 0);
+	/*
+	 * A cache of its own, never merged with another of the same size, so
+	 * that /sys/kernel/slab/stt_frame counts only queued frames
+	 * (stt_teardown.sh checks that none is left).
+	 */
+	stt_frame_cache = stt_kmem_cache_no_merge("stt_frame",
+						  sizeof(struct stt_frame),
+						  __alignof__(struct stt_frame));
 	if (!stt_frame_cache)
 		return -ENOMEM;
 	stt_reasm_tables = alloc_percpu(struct stt_reasm_table);
