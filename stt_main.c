@@ -71,6 +71,7 @@ static const char * const stt_net_stat_names[STT_NET_STATS_NUM] = {
 	[STT_NET_RX_NOT_HOST]		= "rx_not_host",
 	[STT_NET_RX_CSUM_SW]		= "rx_csum_sw",
 	[STT_NET_REASM_SHARED]		= "reasm_shared",
+	[STT_NET_REASM_OUT_OF_ORDER]	= "reasm_out_of_order",
 };
 
 struct stt_net *stt_pernet(const struct net *net)
@@ -1273,8 +1274,36 @@ static int stt_proc_show(struct seq_file *seq, void *v)
 			   stt_stats_sum(sn->stats, i));
 	seq_printf(seq, "%-20s %ld\n", "reasm_bytes",
 		   atomic_long_read(&sn->reasm_mem));
+	seq_printf(seq, "%-20s %ld\n", "reasm_bytes_max",
+		   atomic_long_read(&sn->reasm_mem_max));
 	return 0;
 }
+
+/*
+ * /sys/module/stt/parameters/nr_netns (root only): the netns whose stt state
+ * exists, i.e. every netns not yet through stt_exit_batch_net().  A test
+ * reads it to know that deleted netns are really gone, devices and all.
+ */
+static atomic_t stt_nr_netns = ATOMIC_INIT(0);
+
+static int stt_nr_netns_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&stt_nr_netns));
+}
+
+/* insmod stt nr_netns=... would call .set: refuse it. */
+static int stt_nr_netns_set(const char *val, const struct kernel_param *kp)
+{
+	return -EPERM;
+}
+
+static const struct kernel_param_ops stt_nr_netns_ops = {
+	.set	= stt_nr_netns_set,
+	.get	= stt_nr_netns_get,
+};
+
+module_param_cb(nr_netns, &stt_nr_netns_ops, NULL, 0400);
+MODULE_PARM_DESC(nr_netns, "network namespaces with stt state (read-only)");
 
 /* ---- net.stt.* sysctls, per netns ---- */
 
@@ -1367,6 +1396,7 @@ static int __net_init stt_init_net(struct net *net)
 	for (i = 0; i < ARRAY_SIZE(sn->peer_hash); i++)
 		INIT_HLIST_HEAD(&sn->peer_hash[i]);
 	atomic_long_set(&sn->reasm_mem, 0);
+	atomic_long_set(&sn->reasm_mem_max, 0);
 	sn->reasm_high_thresh = STT_REASM_HIGH_THRESH;
 	sn->reasm_low_thresh = STT_REASM_LOW_THRESH;
 	sn->reasm_timeout_ms = STT_REASM_TIMEOUT_MS;
@@ -1378,6 +1408,7 @@ static int __net_init stt_init_net(struct net *net)
 		goto free_stats;
 	if (stt_sysctl_register(net, sn))
 		goto remove_proc;
+	atomic_inc(&stt_nr_netns);
 	return 0;
 
 remove_proc:
@@ -1422,6 +1453,7 @@ static void __net_exit stt_exit_batch_net(struct list_head *net_list)
 		stt_sysctl_unregister(sn);
 		remove_proc_entry("stt", net->proc_net);
 		free_percpu(sn->stats);
+		atomic_dec(&stt_nr_netns);
 	}
 }
 

@@ -112,8 +112,16 @@ static bool stt_frame_match(const struct stt_frame *f, const struct net *net,
 
 static void stt_frame_account(struct stt_frame *f, long delta)
 {
+	struct stt_net *sn = f->sn;
+	long mem, max;
+
 	f->truesize += delta;
-	atomic_long_add(delta, &f->sn->reasm_mem);
+	mem = atomic_long_add_return(delta, &sn->reasm_mem);
+	/* The high-water mark of reasm_bytes, for /proc/net/stt. */
+	max = atomic_long_read(&sn->reasm_mem_max);
+	while (mem > max &&
+	       !atomic_long_try_cmpxchg(&sn->reasm_mem_max, &max, mem))
+		;
 }
 
 /*
@@ -256,7 +264,7 @@ static struct stt_frame *stt_frame_create(struct stt_reasm_table *t,
 {
 	struct stt_frame *f;
 
-	f = kmem_cache_zalloc(stt_frame_cache, GFP_ATOMIC);
+	f = stt_cache_zalloc(stt_frame_cache, sizeof(*f), GFP_ATOMIC);
 	if (!f)
 		return NULL;
 	f->net = net;
@@ -482,6 +490,7 @@ static struct sk_buff *stt_reasm_queue(struct stt_reasm_table *t,
 	const struct stt_rx_cb *cb = STT_RX_CB(skb);
 	struct sk_buff *done = NULL;
 	unsigned long high;
+	bool ooo;
 
 	if (f && f->frame_len != cb->frame_len) {
 		stt_net_stat_inc(sn, STT_NET_REASM_LEN_MISMATCH);
@@ -513,6 +522,8 @@ static struct sk_buff *stt_reasm_queue(struct stt_reasm_table *t,
 		}
 	}
 
+	/* Left of the rightmost segment so far: not the O(1) in-order path. */
+	ooo = f->last && cb->offset < STT_RX_CB(f->last)->offset;
 	switch (stt_frame_insert(f, skb)) {
 	case STT_DUPLICATE:
 		stt_net_stat_inc(sn, STT_NET_REASM_DUPLICATES);
@@ -522,6 +533,8 @@ static struct sk_buff *stt_reasm_queue(struct stt_reasm_table *t,
 		stt_net_stat_inc(sn, STT_NET_REASM_OVERLAPS);
 		goto kill;
 	case STT_INSERTED:
+		if (ooo)
+			stt_net_stat_inc(sn, STT_NET_REASM_OUT_OF_ORDER);
 		break;
 	}
 
@@ -1559,7 +1572,14 @@ int stt_reasm_init(void)
 		     2 * sizeof(struct in6_addr) + 2 * sizeof(__be16));
 
 	stt_reasm_seed = get_random_u32();
-	stt_frame_cache = KMEM_CACHE(stt_frame, 0);
+	/*
+	 * A cache of its own, never merged with another of the same size, so
+	 * that /sys/kernel/slab/stt_frame counts only queued frames
+	 * (stt_teardown.sh checks that none is left).
+	 */
+	stt_frame_cache = stt_kmem_cache_no_merge("stt_frame",
+						  sizeof(struct stt_frame),
+						  __alignof__(struct stt_frame));
 	if (!stt_frame_cache)
 		return -ENOMEM;
 	stt_reasm_tables = alloc_percpu(struct stt_reasm_table);

@@ -113,6 +113,7 @@ enum stt_net_stat {
 	STT_NET_RX_NOT_HOST,		/* link-layer broadcast/multicast, unicast IP */
 	STT_NET_RX_CSUM_SW,		/* outer checksum computed in software */
 	STT_NET_REASM_SHARED,		/* frames queued in a shared table */
+	STT_NET_REASM_OUT_OF_ORDER,	/* segments queued left of the rightmost */
 	STT_NET_STATS_NUM
 };
 
@@ -272,6 +273,7 @@ struct stt_net {
 	struct hlist_head	ports;		/* ports with a device, RCU */
 	unsigned int		nr_devs;	/* devices using this underlay */
 	atomic_long_t		reasm_mem;	/* truesize held in reassembly */
+	atomic_long_t		reasm_mem_max;	/* its high-water mark */
 	struct stt_net_stats __percpu *stats;
 	/* net.stt.* sysctls */
 	unsigned long		reasm_high_thresh;

@@ -9,6 +9,7 @@
 #include <linux/version.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <linux/slab.h>
 #include <linux/timer.h>
 #include <net/net_namespace.h>
 #include <net/ip_tunnels.h>
@@ -77,6 +78,50 @@ static inline bool stt_tun_df(const struct ip_tunnel_key *key)
  */
 #ifndef TCP_MIN_GSO_SIZE
 #define TCP_MIN_GSO_SIZE	(TCP_MIN_SND_MSS - MAX_TCP_OPTION_SPACE)
+#endif
+
+/*
+ * A slab cache that is never merged with another (6.4 added SLAB_NO_MERGE).
+ * Before it, slab_unmergeable() (mm/slab_common.c) keeps a cache apart if
+ * it has a constructor; the other ways (a usercopy region, debug or
+ * SLAB_NOLEAKTRACE flags) would change what the cache is checked for.  An
+ * empty constructor costs nothing, but SLUB warns on __GFP_ZERO with one,
+ * so the object is zeroed after the allocation instead.
+ */
+#ifdef SLAB_NO_MERGE
+static inline struct kmem_cache *
+stt_kmem_cache_no_merge(const char *name, unsigned int size,
+			unsigned int align)
+{
+	return kmem_cache_create(name, size, align, SLAB_NO_MERGE, NULL);
+}
+
+static inline void *stt_cache_zalloc(struct kmem_cache *c, size_t size,
+				     gfp_t gfp)
+{
+	return kmem_cache_zalloc(c, gfp);
+}
+#else
+static inline void stt_no_merge_ctor(void *obj)
+{
+}
+
+static inline struct kmem_cache *
+stt_kmem_cache_no_merge(const char *name, unsigned int size,
+			unsigned int align)
+{
+	return kmem_cache_create(name, size, align, 0, stt_no_merge_ctor);
+}
+
+static inline void *stt_cache_zalloc(struct kmem_cache *c, size_t size,
+				     gfp_t gfp)
+{
+	void *p = kmem_cache_alloc(c, gfp);
+
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
 #endif
 
 #endif /* _STT_COMPAT_H */

@@ -309,14 +309,19 @@ udp_case 0x04 "no checksum flag (flags 0x04): B's UDP finds the bad checksum" 0 
 # inner frame).
 ecn_case()
 {
-	local desc=$1 want=$2 expect=$3 cap=$TMP/ecn.pcap got
+	local desc=$1 want=$2 expect=$3 cap=$TMP/ecn.pcap got capok=1
 
 	shift 3
 	rm -f "$cap"
-	stt_cap_start "$NS_B" stt1 "$cap" "${ECN_FILTER:-ip proto 253}" "$N" 60
+	stt_cap_start "$NS_B" stt1 "$cap" "${ECN_FILTER:-ip proto 253}" "$N" 60 ||
+		capok=0
 	craft_case "$desc" "$expect" "$@"
 	[ "$want" = none ] || want="${N}x$want"
 	stt_cap_stop
+	if [ "$capok" = 0 ]; then
+		ktap_fail "$desc: inner ECN seen on stt1: the capture did not start"
+		return
+	fi
 	got=$(stt_pcap_ecn "$cap" 2>/dev/null | sort | uniq -c |
 		awk '{ printf "%s%sx%s", sep, $1, $2; sep = " " }')
 	[ -z "$got" ] && got=none

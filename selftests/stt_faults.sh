@@ -26,12 +26,26 @@
 #                  segment (overrun, short, zero length, version, TCP
 #                  options, truncated, L4 offset), no unknown key
 #   loss           B: reasm_timeouts > 0 (a frame that lost a segment)
-#   reorder        B: rx_reasm_frames > 0
+#   reorder        B: reasm_out_of_order > 0 (a segment queued left of
+#                  the highest offset its frame had so far)
 #   dup            B: reasm_duplicates > 0
 #   corrupt        B: rx_csum_errors > 0 (a flipped bit in the TCP header
 #                  or payload fails the outer checksum)
 #   all            all of the above
 #   not corrupt    rx_csum_errors == 0;  not dup: reasm_duplicates == 0
+# and netem must have done what the cell asks, on both of R's egresses, by
+# its own counts (tc -s qdisc; each cell starts with a new qdisc):
+#   loss           "dropped" > 0
+#   reorder        "requeues" > 0 (netem counts each packet it sends ahead
+#                  of the delayed ones as a requeue)
+#   dup            duplicates > 0: netem counts none, so they are its "Sent"
+#                  packets + "dropped" - the packets R received for that
+#                  egress (rx_packets of R's other veth); this must exceed
+#                  0.5% of those received (5% are asked), so that a packet
+#                  or two of R's own (ARP) cannot pass for duplicates
+#   all            all three
+# (netem counts no corruption: B's rx_csum_errors is the evidence.)  A cell
+# whose netem cannot be set fails.
 # The rest is printed.  (Timeouts are not asserted away in the other cells:
 # netem's delayed dequeue runs on whichever CPU its timer or the next
 # enqueue is on, and on veth a segment is received on the CPU that sent
@@ -126,12 +140,52 @@ tcp_retrans()
 		$1 == "Tcp:" { print $c["RetransSegs"] }' /proc/net/snmp
 }
 
-# netem_stats DEV: "sent N pkt, dropped N" of R's qdisc on DEV.
-netem_stats()
+# netem_counts DEV: "SENT_PKTS DROPPED REQUEUES" of R's netem on DEV
+# (nothing when there is no netem there).
+netem_counts()
 {
-	tc -n "$NS_R" -s qdisc show dev "$1" 2>/dev/null |
-		awk '/Sent/ { printf "sent %s pkt, dropped %s", $4, $7; exit }' |
-		tr -d ','
+	tc -n "$NS_R" -s qdisc show dev "$1" 2>/dev/null | awk '
+		/^qdisc netem/ { n = 1; next }
+		n && /Sent/ {
+			gsub(/[(),]/, " ")
+			for (i = 1; i < NF; i++) {
+				if ($i == "pkt") s = $(i - 1)
+				if ($i == "dropped") d = $(i + 1)
+				if ($i == "requeues") r = $(i + 1)
+			}
+			print s, d, r; exit
+		}'
+}
+
+# rx_pkts DEV: rx_packets of R's DEV.
+rx_pkts() { nsx "$NS_R" cat "/sys/class/net/$1/statistics/rx_packets"; }
+
+# netem_check EGRESS INGRESS: print EGRESS's netem counts; record in BAD
+# what the cell asked of netem there and did not happen.  $RX0[INGRESS]
+# holds INGRESS's rx_packets at the start of the cell.
+netem_check()
+{
+	local eg=$1 in=$2 sent dropped req rx dups
+
+	read -r sent dropped req < <(netem_counts "$eg")
+	if ! [[ $sent =~ ^[0-9]+$ && $dropped =~ ^[0-9]+$ && $req =~ ^[0-9]+$ ]]; then
+		BAD+=("R $eg: no netem counts")
+		return
+	fi
+	rx=$(($(rx_pkts "$in") - ${RX0[$in]}))
+	dups=$((sent + dropped - rx))
+	ktap_info "$CELL: netem on R's $eg: sent $sent, dropped $dropped," \
+		"requeues $req; $rx in on $in, so duplicates $dups"
+	case " ${NETEM[$CELL]} " in *" loss "*)
+		[ "$dropped" -gt 0 ] || BAD+=("R $eg: netem dropped 0, loss asked") ;;
+	esac
+	case " ${NETEM[$CELL]} " in *" reorder "*)
+		[ "$req" -gt 0 ] || BAD+=("R $eg: netem requeues 0, reorder asked") ;;
+	esac
+	case " ${NETEM[$CELL]} " in *" duplicate "*)
+		[ $((dups * 200)) -gt "$rx" ] ||
+			BAD+=("R $eg: $dups duplicates of $rx packets, duplicate asked") ;;
+	esac
 }
 
 set_netem()
@@ -180,7 +234,9 @@ proc.rx_truncated proc.rx_no_device rx_bad_l4_offset rx_bad_offload"
 SUMMARY=()
 for CELL in "${CELLS[@]}"; do
 	ktap_info "---- cell $CELL: netem ${NETEM[$CELL]} on R's egress to A and to B"
-	set_netem "${NETEM[$CELL]}" || ktap_info "$CELL: tc qdisc replace failed"
+	declare -A RX0=([veth_ra]=$(rx_pkts veth_ra) [veth_rb]=$(rx_pkts veth_rb))
+	NETEM_OK=1
+	set_netem "${NETEM[$CELL]}" || NETEM_OK=0
 	stt_snap "$NS_A" "$TUN" "$TMP/$CELL.A0"
 	stt_snap "$NS_B" "$TUN" "$TMP/$CELL.B0"
 	rtx0=$(tcp_retrans "$NS_A")
@@ -195,8 +251,11 @@ for CELL in "${CELLS[@]}"; do
 		ktap_fail "$CELL: $MIB MiB A -> B arrived intact (sha256)"
 	fi
 	rtx=$(($(tcp_retrans "$NS_A") - rtx0))
-	ktap_info "$CELL: R to B: $(netem_stats veth_rb); R to A: $(netem_stats veth_ra);" \
-		"A's TCP retransmitted $rtx segments"
+	ktap_info "$CELL: A's TCP retransmitted $rtx segments"
+	BAD=()
+	[ "$NETEM_OK" = 1 ] || BAD+=("tc qdisc replace ... netem ${NETEM[$CELL]} failed")
+	netem_check veth_rb veth_ra
+	netem_check veth_ra veth_rb
 	# Nothing more for the reassembly tables to finish: take the netem
 	# delay away, let the timeouts pass.
 	tc -n "$NS_R" qdisc del dev veth_ra root 2>/dev/null
@@ -213,14 +272,13 @@ for CELL in "${CELLS[@]}"; do
 			"timeouts +$(d $side proc.reasm_timeouts), evictions +$(d $side proc.reasm_evictions)," \
 			"duplicates +$(d $side proc.reasm_duplicates), csum errors +$(d $side proc.rx_csum_errors)," \
 			"dropped segs +$(d $side proc.reasm_dropped_segs), mem drops +$(d $side proc.reasm_mem_drops)," \
-			"overlaps +$(d $side proc.reasm_overlaps)"
+			"overlaps +$(d $side proc.reasm_overlaps), out of order +$(d $side proc.reasm_out_of_order)"
 	done
 	SUMMARY+=("$(printf '%-8s %8s %9s %9s %9s %9s %9s %7s' "$CELL" "$secs" \
 		"$(d B rx_reasm_frames)" "$(d B proc.reasm_timeouts)" \
 		"$(d B proc.reasm_duplicates)" "$(d B proc.rx_csum_errors)" \
 		"$(d B proc.reasm_dropped_segs)" "$rtx")")
 
-	BAD=()
 	for n in $NEVER; do
 		want_eq0 B "$n"
 		want_eq0 A "$n"
@@ -230,7 +288,7 @@ for CELL in "${CELLS[@]}"; do
 		want_gt0 B proc.reasm_timeouts
 		;;
 	reorder)
-		want_gt0 B rx_reasm_frames
+		want_gt0 B proc.reasm_out_of_order
 		v=$(d B proc.reasm_timeouts)
 		[ "$v" != 0 ] && ktap_info "reorder: $v frames timed out with no" \
 			"segment lost: netem's delayed dequeue runs on either CPU, so" \
@@ -245,7 +303,7 @@ for CELL in "${CELLS[@]}"; do
 		;;
 	all)
 		want_gt0 B proc.reasm_timeouts
-		want_gt0 B rx_reasm_frames
+		want_gt0 B proc.reasm_out_of_order
 		want_gt0 B proc.reasm_duplicates
 		want_gt0 B proc.rx_csum_errors
 		;;
@@ -260,16 +318,16 @@ for CELL in "${CELLS[@]}"; do
 	fi
 	case $CELL in
 	loss) desc="loss: B timed out frames that lost a segment" ;;
-	reorder) desc="reorder: B reassembled reordered segments" ;;
+	reorder) desc="reorder: B queued segments out of order (reasm_out_of_order)" ;;
 	dup) desc="dup: B dropped exact duplicates quietly" ;;
 	corrupt) desc="corrupt: B caught corrupted segments by the outer checksum" ;;
-	all) desc="all: timeouts, reassembly, duplicates and checksum errors in B" ;;
+	all) desc="all: timeouts, out-of-order segments, duplicates and checksum errors in B" ;;
 	esac
 	if [ ${#BAD[@]} -eq 0 ]; then
-		ktap_pass "$desc; no overlap, length change or malformed segment"
+		ktap_pass "$desc; netem did it; no overlap, length change or malformed segment"
 	else
 		printf '%s\n' "${BAD[@]}" | ktap_info
-		ktap_fail "$desc; no overlap, length change or malformed segment"
+		ktap_fail "$desc; netem did it; no overlap, length change or malformed segment"
 	fi
 
 	if stt_check_identity "$NS_B" && stt_check_identity "$NS_A"; then

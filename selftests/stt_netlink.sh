@@ -40,6 +40,9 @@ stt_have python3 || [ -x /usr/bin/python3 ] || ktap_skip_all "python3 missing"
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 [ "$STT_KIND" = stt ] || ktap_skip_all "STT_KIND=$STT_KIND: this test is for stt only"
 ktap_plan 70
+# The module's reference count before any netlink request: every request
+# below that takes a reference (a device, a dump) must give it back.
+REFCNT0=$(cat /sys/module/stt/refcnt)
 
 if stt_plugin; then
 	ktap_pass "iproute2 plugin loads (IP_LIB_DIR=$IP_LIB_DIR)"
@@ -542,6 +545,15 @@ under_traffic()
 ktap_result "changelink: ttl/tos/key changed 20 times under iperf3, data flows, then ping" \
 	under_traffic
 
-ktap_result "module still loaded" stt_module_loaded
+refcnt_back()
+{
+	local n
+
+	n=$(cat /sys/module/stt/refcnt 2>/dev/null)
+	ktap_info "stt refcnt: $REFCNT0 before the netlink tests, ${n:-none} now"
+	[ -n "$n" ] && [ "$n" = "$REFCNT0" ]
+}
+ktap_result "module reference count back to its value before the tests ($REFCNT0)" \
+	refcnt_back
 check_dmesg
 ktap_finished

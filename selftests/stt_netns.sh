@@ -15,7 +15,9 @@
 #    receivers reassemble): in every pair the frames one end sent are
 #    exactly the frames the other end received, in both directions, so no
 #    state leaks between netns.  Then all twenty netns are deleted while
-#    their traffic still runs.
+#    their traffic still runs, and must really go: no process left in
+#    them, and stt's nr_netns (/sys/module/stt/parameters) back to its
+#    value before the pairs, i.e. the kernel ran their exit.
 # dmesg must stay clean (no WARN, no "waiting for ... to become free").
 
 source "$(dirname "$0")/lib.sh"
@@ -140,8 +142,10 @@ pairs_up()
 	done
 	ktap_info "$PAIRS pairs: $((2 * PAIRS)) netns, each pair with stt0 on port $STT_PORT, key $STT_KEY"
 }
+NR_NETNS0=$(cat /sys/module/stt/parameters/nr_netns)
 ktap_result "$PAIRS pairs of netns with identical tunnels (addresses, port, key)" \
 	pairs_up
+ktap_info "stt's nr_netns: $NR_NETNS0 before the pairs, $(cat /sys/module/stt/parameters/nr_netns) with them"
 
 ns_of() { local v="P${1}_$2"; echo "${!v}"; }
 
@@ -194,23 +198,47 @@ for ((i = 1; i <= PAIRS; i++)); do
 	stt_track_pid "$!"
 done
 stt_sleep 1
+PAIR_INODES=$(for ((i = 1; i <= PAIRS; i++)); do
+	stat -L -c %i "/run/netns/$(ns_of A "$i")" "/run/netns/$(ns_of B "$i")"
+done)
 for ((i = 1; i <= PAIRS; i++)); do
 	echo "netns del $(ns_of A "$i")"
 	echo "netns del $(ns_of B "$i")"
 done | ip -batch - 2>/dev/null
 kill -9 "${pids[@]}" 2>/dev/null
 wait "${pids[@]}" 2>/dev/null
+# pairs_gone: the netns are really gone, not only their names: no
+# /run/netns file, no process left in any of them (their nsfs inodes,
+# taken before the deletion, appear in no /proc/*/ns/net), and stt's own
+# count of netns with stt state (nr_netns, decremented when the netns's
+# exit has unregistered its stt devices) is back to what it was before the
+# pairs were made (or lower: UA, deleted above, may have gone since):
+# the kernel has run cleanup_net for all twenty.
 pairs_gone()
 {
-	local i
+	local i ns ino inuse n
 
 	for ((i = 1; i <= PAIRS; i++)); do
-		[ -e "/run/netns/$(ns_of A "$i")" ] && return 1
-		[ -e "/run/netns/$(ns_of B "$i")" ] && return 1
+		for ns in "$(ns_of A "$i")" "$(ns_of B "$i")"; do
+			[ -e "/run/netns/$ns" ] && { GONE_WHY="/run/netns/$ns"; return 1; }
+		done
 	done
+	inuse=" $(find /proc/[0-9]*/ns/net -maxdepth 0 -printf '%l\n' 2>/dev/null |
+		tr -dc '0-9\n' | sort -u | tr '\n' ' ') "
+	for ino in $PAIR_INODES; do
+		[[ $inuse == *" $ino "* ]] && { GONE_WHY="a process in netns $ino"; return 1; }
+	done
+	n=$(cat /sys/module/stt/parameters/nr_netns)
+	[ "$n" -le "$NR_NETNS0" ] || { GONE_WHY="nr_netns $n, $NR_NETNS0 before"; return 1; }
 	return 0
 }
-ktap_result "all $((2 * PAIRS)) netns deleted with traffic running" pairs_gone
+GONE_WHY=""
+if stt_wait_for 30 pairs_gone; then
+	ktap_pass "all $((2 * PAIRS)) netns deleted with traffic running: gone (no process in them, stt's nr_netns back to <= $NR_NETNS0)"
+else
+	ktap_info "not gone: $GONE_WHY"
+	ktap_fail "all $((2 * PAIRS)) netns deleted with traffic running: gone (no process in them, stt's nr_netns back to <= $NR_NETNS0)"
+fi
 # A device still referenced is reported after 10 s ("waiting for ... to
 # become free"): give that time to show in dmesg.
 stt_sleep 12

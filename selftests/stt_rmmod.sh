@@ -5,8 +5,11 @@
 # devices up in two netns (and one down), "rmmod stt" must succeed, take
 # every device and /proc/net/stt with it, and leave dmesg clean.  Then
 # the module is loaded again and must work; a second rmmod happens while
-# iperf3 is pushing traffic through the tunnel.  The module is loaded
-# again at the end, so tests after this one still have it.
+# iperf3 is pushing traffic through the tunnel (checked: iperf3 still runs
+# and A's stt0 tx_bytes grew by >= 64 KiB in the second before rmmod).
+# The module is loaded again at the end, so tests after this one still
+# have it, and the tunnel is built a third time and must carry traffic:
+# 5 pings each way, all answered, and an iperf3 run.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -19,7 +22,7 @@ KO=$(stt_ko_path)
 [ -f "$KO" ] || ktap_skip_all "no module file to load again: $KO"
 # Whatever happens below, leave the module loaded for the next test.
 STT_CLEANUP_HOOKS+=("stt_module_loaded || insmod '$KO'")
-ktap_plan 14
+ktap_plan 15
 
 if stt_topo_setup; then
 	ktap_pass "topology: two netns, veth underlay, $TUN in each"
@@ -91,20 +94,50 @@ ktap_result "tunnel configured again" retunnel
 ktap_result "ping over the new tunnel" stt_ping "$NS_A" "$IN_IP_B" 3
 
 # rmmod while iperf3 pushes data through the tunnel.
-nsx "$NS_B" timeout 60 iperf3 -s -1 -B "$IN_IP_B" >/dev/null 2>&1 &
-stt_track_pid $!
+# ip netns exec execs timeout: $! is timeout, and a kill reaches iperf3.
+ip netns exec "$NS_B" timeout 60 iperf3 -s -1 -B "$IN_IP_B" \
+	-p "$STT_IPERF_PORT" >/dev/null 2>&1 &
+SERVER=$!
+stt_track_pid "$SERVER"
 stt_wait_for 10 _stt_listening "$NS_B"
-nsx "$NS_A" timeout 60 iperf3 -c "$IN_IP_B" -t 20 >/dev/null 2>&1 &
+ip netns exec "$NS_A" timeout 60 iperf3 -c "$IN_IP_B" -p "$STT_IPERF_PORT" \
+	-t 20 >/dev/null 2>&1 &
 IPERF=$!
 stt_track_pid "$IPERF"
 stt_sleep 3
+
+# moving: iperf3 runs and A's stt0 sent >= 64 KiB in the last second.
+moving()
+{
+	local b0 b1
+
+	b0=$(nsx "$NS_A" cat "/sys/class/net/$TUN/statistics/tx_bytes")
+	stt_sleep 1
+	b1=$(nsx "$NS_A" cat "/sys/class/net/$TUN/statistics/tx_bytes")
+	MOVED=$((${b1:-0} - ${b0:-0}))
+	kill -0 "$IPERF" 2>/dev/null || { ktap_info "iperf3 client exited early"; return 1; }
+	[ "$MOVED" -ge $((64 << 10)) ]
+}
+MOVED="?"
+if moving; then
+	ktap_pass "iperf3 moving data right before rmmod (A's $TUN tx_bytes +$MOVED in 1s)"
+else
+	ktap_fail "iperf3 moving data right before rmmod (A's $TUN tx_bytes +$MOVED in 1s)"
+fi
 ktap_result "rmmod stt during iperf3 traffic succeeds" unload
 ktap_result "devices gone after rmmod under traffic" gone
-kill "$IPERF" 2>/dev/null
+# The server would still hold the port ("busy running a test") for the
+# iperf3 run after the reload.
+kill "$IPERF" "$SERVER" 2>/dev/null
+wait "$IPERF" "$SERVER" 2>/dev/null
 
 ktap_result "insmod again (left loaded for the next tests)" stt_load_module
-ktap_result "a tunnel works after the reload" \
-	bash -c 'ip -n "$1" link add sttx type stt remote 192.0.2.2 key 1 &&
-		ip -n "$1" link del sttx' _ "$NS_A"
+reload_traffic()
+{
+	retunnel && stt_ping "$NS_A" "$IN_IP_B" 5 && stt_ping "$NS_B" "$IN_IP_A" 5 &&
+		stt_iperf "$NS_B" "$IN_IP_B" "$NS_A" 2 >/dev/null
+}
+ktap_result "a tunnel works after the reload (built again; 5/5 pings each way, iperf3 2s)" \
+	reload_traffic
 check_dmesg
 ktap_finished
