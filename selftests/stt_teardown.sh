@@ -102,6 +102,18 @@ no_netns_left() { [ "$(stt_netns_left)" -eq 0 ]; }
 
 # One iteration's tunnel and traffic.  Sets HELD (B's reasm_bytes just
 # before the teardown).
+# iperf_a_to_b IP: one ping, then a 60 s iperf3 from A to B's IP, in the
+# background (killed at cleanup).
+iperf_a_to_b()
+{
+	stt_ping "$NS_A" "$1" 1 || return 1
+	nsx "$NS_B" timeout 90 iperf3 -s -1 -B "$1" >/dev/null 2>&1 &
+	stt_track_pid $!
+	stt_wait_for 10 _stt_listening "$NS_B" || return 1
+	nsx "$NS_A" timeout 90 iperf3 -c "$1" -t 60 >/dev/null 2>&1 &
+	stt_track_pid $!
+}
+
 start_traffic()
 {
 	stt_topo_setup || return 1
@@ -109,12 +121,7 @@ start_traffic()
 	nsx "$NS_B" ethtool -K "$UL_B" tso off gro off >/dev/null 2>&1
 	stt_sysctl "$NS_A" reasm_timeout_ms 60000 || return 1
 	stt_sysctl "$NS_B" reasm_timeout_ms 60000 || return 1
-	stt_ping "$NS_A" "$IN_IP_B" 1 || return 1
-	nsx "$NS_B" timeout 90 iperf3 -s -1 -B "$IN_IP_B" >/dev/null 2>&1 &
-	stt_track_pid $!
-	stt_wait_for 10 _stt_listening "$NS_B" || return 1
-	nsx "$NS_A" timeout 90 iperf3 -c "$IN_IP_B" -t 60 >/dev/null 2>&1 &
-	stt_track_pid $!
+	iperf_a_to_b "$IN_IP_B" || return 1
 	stt_craft "$NS_A" -s "$UL_IP_A" -d "$UL_IP_B" -k "$STT_KEY" -n 300 \
 		flood >/dev/null || return 1
 	stt_craft "$NS_B" -s "$UL_IP_B" -d "$UL_IP_A" -k "$STT_KEY" -n 300 \
@@ -199,12 +206,7 @@ control_iteration()
 	stt_topo_setup || return 1
 	nsx "$NS_A" ethtool -K "$UL_A" tso off >/dev/null 2>&1
 	nsx "$NS_B" ethtool -K "$UL_B" tso off gro off >/dev/null 2>&1
-	stt_ping "$NS_A" "$UL_IP_B" 1 || return 1
-	nsx "$NS_B" timeout 90 iperf3 -s -1 -B "$UL_IP_B" >/dev/null 2>&1 &
-	stt_track_pid $!
-	stt_wait_for 10 _stt_listening "$NS_B" || return 1
-	nsx "$NS_A" timeout 90 iperf3 -c "$UL_IP_B" -t 60 >/dev/null 2>&1 &
-	stt_track_pid $!
+	iperf_a_to_b "$UL_IP_B" || return 1
 	stt_sleep 1
 }
 

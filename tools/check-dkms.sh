@@ -75,6 +75,21 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# vport_resolves K DIR HOW: openvswitch.ko asks for "vport-type-106" when
+# ovs-vswitchd adds an stt port; after HOW that must load DIR/vport-stt.ko
+# (DIR under /lib/modules/K), after DIR/stt.ko.
+vport_resolves()
+{
+	local dep
+
+	dep=$(modprobe -S "$1" --show-depends vport-type-106 2>&1)
+	if grep -q "$2/stt.ko" <<<"$dep" && grep -q "$2/vport-stt.ko" <<<"$dep"; then
+		ok "$1: $3: modprobe vport-type-106 (openvswitch's request) loads $2/vport-stt.ko after stt.ko"
+	else
+		nok "$1: $3: modprobe vport-type-106: $(tr '\n' ' ' <<<"$dep")"
+	fi
+}
+
 # installed_files K: stt.ko files under /lib/modules/K/updates.
 installed_files()
 {
@@ -156,17 +171,7 @@ for arg in "${kvers[@]}"; do
 	else
 		nok "$k: make install: $(installed_files "$k" | tr '\n' ' ')"
 	fi
-	# openvswitch.ko asks for "vport-type-106" when ovs-vswitchd adds an
-	# stt port: that must now resolve to vport-stt.ko, after stt.ko.
-	if [ -f "build/$k/vport-stt.ko" ]; then
-		dep=$(modprobe -S "$k" --show-depends vport-type-106 2>&1)
-		if grep -q "updates/stt.ko" <<<"$dep" &&
-			grep -q "updates/vport-stt.ko" <<<"$dep"; then
-			ok "$k: make install: modprobe vport-type-106 (openvswitch's request) loads updates/vport-stt.ko after stt.ko"
-		else
-			nok "$k: make install: modprobe vport-type-106: $(tr '\n' ' ' <<<"$dep")"
-		fi
-	fi
+	[ -f "build/$k/vport-stt.ko" ] && vport_resolves "$k" updates "make install"
 	out=$(dkms install -m stt -v "$VERSION" -k "$k" 2>&1)
 	rc=$?
 	# The refusal is in the build's make.log (dkms.conf says why).
@@ -197,13 +202,7 @@ for arg in "${kvers[@]}"; do
 	else
 		nok "$k: dkms install: $(installed_files "$k" | tr '\n' ' ')"
 	fi
-	dep=$(modprobe -S "$k" --show-depends vport-type-106 2>&1)
-	if grep -q "updates/dkms/stt.ko" <<<"$dep" &&
-		grep -q "updates/dkms/vport-stt.ko" <<<"$dep"; then
-		ok "$k: dkms install: modprobe vport-type-106 (openvswitch's request) loads updates/dkms/vport-stt.ko after stt.ko"
-	else
-		nok "$k: dkms install: modprobe vport-type-106: $(tr '\n' ' ' <<<"$dep")"
-	fi
+	vport_resolves "$k" updates/dkms "dkms install"
 	out=$(make --no-print-directory install KVER="$k" 2>&1)
 	rc=$?
 	if [ "$rc" -ne 0 ] && grep -q "dkms has installed" <<<"$out" &&
