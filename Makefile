@@ -37,8 +37,18 @@ DKMS_SRC := /usr/src/stt-$(VERSION)
 
 # Every installed kernel that has headers (a /lib/modules/VER/build link),
 # but make debug-kernel's, which is only used when asked for (KVERS=debug).
+# Trixie's kernels (7.x) have theirs in the trixie tree that
+# tools/install-deps.sh keeps (STT_TRIXIE_ROOT), built there by tools/kenv;
+# one counts when the host has its /lib/modules/VER (install-deps links it).
+STT_TRIXIE_ROOT ?= /var/cache/stt-trixie
+export STT_TRIXIE_ROOT
+TRIXIE_KVERS := $(foreach k,\
+	$(patsubst $(STT_TRIXIE_ROOT)/lib/modules/%/build,%,\
+		$(wildcard $(STT_TRIXIE_ROOT)/lib/modules/*/build)),\
+	$(if $(wildcard /lib/modules/$(k)/modules.dep),$(k)))
 INSTALLED_KVERS := $(sort $(filter-out %-stt-debug,\
-	$(patsubst /lib/modules/%/build,%,$(wildcard /lib/modules/*/build))))
+	$(patsubst /lib/modules/%/build,%,$(wildcard /lib/modules/*/build)) \
+	$(TRIXIE_KVERS)))
 
 ifneq ($(KDIR),)
   BUILD_KVERS :=
@@ -49,11 +59,16 @@ else ifneq ($(wildcard /lib/modules/$(RUNNING)/build),)
 else
   BUILD_KVERS := $(INSTALLED_KVERS)
 endif
-# What make check and lint run on: the newest of each installed series (6.1,
-# 6.12), so a kernel update installed next to its predecessor is not tested
-# twice.  KVERS="..." names others.
+# What make check and lint run on: the newest of each installed series and
+# flavour (6.1, 6.12, 6.12 rt, 7.3), so a kernel update installed next to
+# its predecessor is not tested twice.  The flavour is what follows the
+# version and Debian's ABI number: 6.12.118+deb12-rt-amd64 is 6.12's
+# rt-amd64.  KVERS="..." names others.
 KVERS ?= $(shell printf '%s\n' $(INSTALLED_KVERS) | sort -V | \
-	   awk -F. '{ s[$$1 "." $$2] = $$0 } END { for (k in s) print s[k] }' | sort -V)
+	   awk '{ split($$0, v, "."); f = $$0; \
+		  sub(/^[0-9.]+(-[0-9]+)?(\+[a-z0-9.~]+)?-/, "", f); \
+		  s[v[1] "." v[2] " " f] = $$0 } \
+		END { for (k in s) print s[k] }' | sort -V)
 
 .PHONY: all modules plugin tools check demo install install-plugin uninstall \
 	clean bench bench-smoke profile lint \
@@ -75,13 +90,15 @@ modules: $(foreach k,$(BUILD_KVERS),build/$(k)/stt.ko)
 endif
 
 # One object directory per kernel, so builds for 6.1 and 6.12 never mix.
+# tools/kenv runs the build where the kernel's compiler is: here, or in
+# the trixie tree for 7.x.
 build/%/stt.ko: $(SRCS)
-	@test -d /lib/modules/$*/build || { echo "stt: no headers for $* (apt-get install linux-headers-$*)" >&2; exit 1; }
+	@test -d $$(tools/kenv --root $*)/lib/modules/$*/build || { echo "stt: no headers for $* (apt-get install linux-headers-$*)" >&2; exit 1; }
 	@mkdir -p build/$*
 	@cp -a Kbuild $(wildcard *.c) build/$*/ && rm -rf build/$*/include && cp -a include build/$*/
-	@tools/ovs-layout.sh $* build/$*/include/stt_ovs_layout.h || \
+	@tools/kenv $* -- tools/ovs-layout.sh $* build/$*/include/stt_ovs_layout.h || \
 	  echo "stt: vport-stt.ko (Open vSwitch's stt port type) is not built for $*"
-	$(MAKE) -C /lib/modules/$*/build M=$(CURDIR)/build/$* modules
+	tools/kenv $* -- $(MAKE) -C /lib/modules/$*/build M=$(CURDIR)/build/$* modules
 
 plugin:
 	$(MAKE) -C tools/iproute2
@@ -124,10 +141,11 @@ lint:
 	@set -e; for k in $(KVERS); do \
 	  echo "lint: W=1 C=2 against $$k"; \
 	  rm -rf build/$$k; \
-	  { set +e; $(MAKE) --no-print-directory KVER=$$k W=1 C=2 modules 2>&1; \
+	  { set +e; $(MAKE) --no-print-directory KVER=$$k W=1 C=2 \
+	      $$(tools/lint-log.sh --sparse-flags $$k) modules 2>&1; \
 	    echo $$? >build/lint-$$k.rc; } | tee build/lint-$$k.log; \
 	  if [ "$$(cat build/lint-$$k.rc)" != 0 ]; then echo "lint: $$k: build failed" >&2; exit 1; fi; \
-	  if grep -E 'warning:|error:|not found' build/lint-$$k.log; then echo "lint: $$k: not clean" >&2; exit 1; fi; \
+	  tools/lint-log.sh $$k build/lint-$$k.log || exit 1; \
 	done
 	@cp=$${CHECKPATCH:-$$(tools/get-checkpatch.sh)}; \
 	$$cp --no-tree --strict -q -f $(KERNEL_SRCS) && echo "lint: checkpatch clean"
@@ -145,7 +163,7 @@ install:
 	if [ -f build/$(INSTALL_KVER)/vport-stt.ko ]; then \
 	  install -D -m 644 build/$(INSTALL_KVER)/vport-stt.ko \
 		$(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/vport-stt.ko; fi
-	$(if $(DESTDIR),,depmod -a $(INSTALL_KVER))
+	$(if $(DESTDIR),,tools/kenv $(INSTALL_KVER) -- depmod -a $(INSTALL_KVER))
 	install -D -m 755 tools/iproute2/link_stt.so $(DESTDIR)$(IP_LIB)/link_stt.so
 
 # The plugin alone (with a dkms-installed module).
@@ -155,7 +173,7 @@ install-plugin: plugin
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/stt.ko \
 		$(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/vport-stt.ko
-	$(if $(DESTDIR),,depmod -a $(INSTALL_KVER))
+	$(if $(DESTDIR),,tools/kenv $(INSTALL_KVER) -- depmod -a $(INSTALL_KVER))
 	rm -f $(DESTDIR)$(IP_LIB)/link_stt.so
 
 # The module's sources only (no build/, no tools but the dkms hook).

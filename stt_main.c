@@ -951,8 +951,7 @@ static struct stt_config *stt_cfg_default(void)
 }
 
 static int stt_newlink(struct net *net, struct net_device *dev,
-		       struct nlattr *tb[], struct nlattr *data[],
-		       struct netlink_ext_ack *extack)
+		       struct nlattr *data[], struct netlink_ext_ack *extack)
 {
 	struct stt_config *cfg;
 	int err;
@@ -979,6 +978,8 @@ static int stt_newlink(struct net *net, struct net_device *dev,
 	}
 	return stt_dev_configure(net, dev, cfg, extack);
 }
+
+STT_NEWLINK(stt_newlink)
 
 /**
  * stt_dev_create_fb - create an external STT device for a datapath
@@ -1019,7 +1020,7 @@ struct net_device *stt_dev_create_fb(struct net *net, const char *name,
 		return ERR_PTR(err);
 	}
 	/* Open vSwitch expects any packet size a flow hands over to pass. */
-	err = __dev_set_mtu(dev, dev->max_mtu);
+	err = dev_set_mtu(dev, dev->max_mtu);
 	if (!err)
 		err = rtnl_configure_link(dev, NULL, 0, NULL);
 	if (err < 0) {
@@ -1254,7 +1255,7 @@ static struct rtnl_link_ops stt_link_ops __read_mostly = {
 	.priv_size	= sizeof(struct stt_dev),
 	.setup		= stt_setup,
 	.validate	= stt_validate,
-	.newlink	= stt_newlink,
+	.newlink	= stt_newlink_ops,
 	.changelink	= stt_changelink,
 	.dellink	= stt_dellink,
 	.get_size	= stt_get_size,

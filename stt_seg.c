@@ -17,7 +17,6 @@
 #include <net/ip.h>
 #include <net/ip6_checksum.h>
 #include <net/ip6_route.h>
-#include <net/ipv6_stubs.h>
 #include <net/route.h>
 #include <net/tcp.h>
 #include <net/inet_ecn.h>
@@ -93,7 +92,7 @@ static struct dst_entry *stt_route4(struct stt_dev *stt,
 	fl4.flowi4_proto = IPPROTO_TCP;
 	fl4.flowi4_oif = cfg->link;
 	fl4.flowi4_mark = skb->mark;
-	fl4.flowi4_tos = tos & IPTOS_TOS_MASK;
+	stt_fl4_set_tos(&fl4, tos);
 	fl4.daddr = cfg->remote.s6_addr32[3];
 	fl4.saddr = cfg->local.s6_addr32[3];
 	fl4.fl4_sport = sport;
@@ -137,7 +136,7 @@ static struct dst_entry *stt_route6(struct stt_dev *stt,
 	fl6.fl6_sport = sport;
 	fl6.fl6_dport = cfg->dport;
 
-	dst = ipv6_stub->ipv6_dst_lookup_flow(stt->net, NULL, &fl6, NULL);
+	dst = stt_ip6_dst_lookup_flow(stt->net, &fl6);
 	if (IS_ERR(dst))
 		return dst;
 	if (dst->dev == stt->dev) {

@@ -124,4 +124,70 @@ static inline void *stt_cache_zalloc(struct kmem_cache *c, size_t size,
 }
 #endif
 
+/*
+ * 6.15 hands rtnl_link_ops.newlink() its netns and attributes in a struct
+ * rtnl_newlink_params; before, they were arguments, the netns already the
+ * link netns (IFLA_LINK_NETNSID's, else the caller's), which is what
+ * rtnl_newlink_link_net() returns.  STT_NEWLINK(fn) defines fn_ops(), the
+ * form this kernel calls, over int fn(struct net *, struct net_device *,
+ * struct nlattr *data[], struct netlink_ext_ack *).
+ */
+#ifdef STT_HAVE_NEWLINK_PARAMS	/* set by Kbuild */
+#define STT_NEWLINK(fn)							\
+static int fn##_ops(struct net_device *dev,				\
+		    struct rtnl_newlink_params *params,			\
+		    struct netlink_ext_ack *extack)			\
+{									\
+	return fn(rtnl_newlink_link_net(params), dev, params->data, extack); \
+}
+#else
+#define STT_NEWLINK(fn)							\
+static int fn##_ops(struct net *net, struct net_device *dev,		\
+		    struct nlattr *tb[], struct nlattr *data[],		\
+		    struct netlink_ext_ack *extack)			\
+{									\
+	return fn(net, dev, data, extack);				\
+}
+#endif
+
+/*
+ * 7.0 made IPv6 built-in only and dropped ipv6_stub; before, a module that
+ * must not pin ipv6.ko went through it (as geneve and vxlan did).
+ */
+#ifdef STT_HAVE_IPV6_STUBS	/* set by Kbuild */
+#include <net/ipv6_stubs.h>
+
+static inline struct dst_entry *
+stt_ip6_dst_lookup_flow(struct net *net, struct flowi6 *fl6)
+{
+	return ipv6_stub->ipv6_dst_lookup_flow(net, NULL, fl6, NULL);
+}
+#else
+#include <net/ipv6.h>
+
+static inline struct dst_entry *
+stt_ip6_dst_lookup_flow(struct net *net, struct flowi6 *fl6)
+{
+	return ip6_dst_lookup_flow(net, NULL, fl6, NULL);
+}
+#endif
+
+/*
+ * 6.18 replaced flowi4_tos (matched against IPTOS_TOS_MASK) with
+ * flowi4_dscp; the route lookup takes the outer header's DS field.
+ */
+#ifdef flowi4_dscp
+#include <net/inet_dscp.h>
+
+static inline void stt_fl4_set_tos(struct flowi4 *fl4, u8 tos)
+{
+	fl4->flowi4_dscp = inet_dsfield_to_dscp(tos);
+}
+#else
+static inline void stt_fl4_set_tos(struct flowi4 *fl4, u8 tos)
+{
+	fl4->flowi4_tos = tos & IPTOS_TOS_MASK;
+}
+#endif
+
 #endif /* _STT_COMPAT_H */
