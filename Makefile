@@ -23,6 +23,8 @@
 #   make dkms-remove      dkms remove for every kernel, sources removed
 #   make check-dkms       make install and dkms on this host, modprobe in a
 #                         VM (make check runs it too)
+#   make check-docs       links in README.md and docs/, the man page against
+#                         the plugin's help (make check runs it too)
 #   make debug-kernel     a 6.12 kernel with KASAN, kmemleak, lockdep and
 #                         the net refcount trackers, built once per machine
 #                         (tools/debug-kernel/build.sh); then
@@ -57,7 +59,7 @@ KVERS ?= $(shell printf '%s\n' $(INSTALLED_KVERS) | sort -V | \
 
 .PHONY: all modules plugin tools check demo install install-plugin uninstall \
 	clean bench bench-smoke profile lint \
-	dkms-add dkms-remove check-dkms debug-kernel
+	dkms-add dkms-remove check-dkms check-docs debug-kernel
 
 all: modules plugin tools
 
@@ -178,6 +180,10 @@ dkms-remove:
 # it with modprobe (tools/check-dkms.sh).  Root, dkms and QEMU needed.
 check-dkms: plugin
 	@KVERS="$(KVERS)" tools/check-dkms.sh
+
+# Host only, no root: tools/check-docs.py.
+check-docs: plugin
+	@tools/check-docs.py
 
 debug-kernel:
 	@tools/debug-kernel/build.sh
