@@ -15,14 +15,18 @@
 #   make install          stt.ko (and vport-stt.ko, Open vSwitch's stt port
 #                         type, where it was built) into
 #                         /lib/modules/$(uname -r)/updates (or KVER's),
-#                         depmod, plugin into iproute2's lib dir
+#                         depmod, plugin into iproute2's lib dir, the man
+#                         page ip-link-stt(8) into $(MANDIR)/man8
 #   make uninstall        undo make install (KVER= too)
-#   make install-plugin   only the plugin (when dkms installs the module)
+#   make install-plugin   only the plugin and the man page (when dkms
+#                         installs the module); make uninstall-plugin
 #   make dkms-add         sources into /usr/src/stt-VERSION for dkms (then
 #                         dkms install -m stt -v VERSION -k KVER)
 #   make dkms-remove      dkms remove for every kernel, sources removed
 #   make check-dkms       make install and dkms on this host, modprobe in a
 #                         VM (make check runs it too)
+#   make check-docs       links in README.md and docs/, the man page against
+#                         the plugin's help (make check runs it too)
 #   make debug-kernel     a 6.12 kernel with KASAN, kmemleak, lockdep and
 #                         the net refcount trackers, built once per machine
 #                         (tools/debug-kernel/build.sh); then
@@ -31,6 +35,8 @@
 SRCS := Kbuild $(wildcard *.c) $(wildcard include/*.h include/uapi/linux/*.h)
 RUNNING := $(shell uname -r)
 IP_LIB := /usr/lib/x86_64-linux-gnu/ip
+# On man-db's default manpath (Debian's /etc/manpath.config).
+MANDIR := /usr/local/share/man
 VERSION := $(shell sed -n 's/^\#define STT_DRV_VERSION[[:space:]]*"\(.*\)"/\1/p' stt_main.c)
 INSTALL_KVER := $(or $(KVER),$(RUNNING))
 DKMS_SRC := /usr/src/stt-$(VERSION)
@@ -71,8 +77,9 @@ KVERS ?= $(shell printf '%s\n' $(INSTALLED_KVERS) | sort -V | \
 		END { for (k in s) print s[k] }' | sort -V)
 
 .PHONY: all modules plugin tools check demo install install-plugin uninstall \
+	uninstall-plugin \
 	clean bench bench-smoke profile lint \
-	dkms-add dkms-remove check-dkms debug-kernel
+	dkms-add dkms-remove check-dkms check-docs debug-kernel
 
 all: modules plugin tools
 
@@ -164,17 +171,20 @@ install:
 	  install -D -m 644 build/$(INSTALL_KVER)/vport-stt.ko \
 		$(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/vport-stt.ko; fi
 	$(if $(DESTDIR),,tools/kenv $(INSTALL_KVER) -- depmod -a $(INSTALL_KVER))
-	install -D -m 755 tools/iproute2/link_stt.so $(DESTDIR)$(IP_LIB)/link_stt.so
+	$(MAKE) --no-print-directory install-plugin
 
-# The plugin alone (with a dkms-installed module).
+# The plugin and its man page alone (with a dkms-installed module).
 install-plugin: plugin
 	install -D -m 755 tools/iproute2/link_stt.so $(DESTDIR)$(IP_LIB)/link_stt.so
+	install -D -m 644 man/ip-link-stt.8 $(DESTDIR)$(MANDIR)/man8/ip-link-stt.8
 
-uninstall:
+uninstall-plugin:
+	rm -f $(DESTDIR)$(IP_LIB)/link_stt.so $(DESTDIR)$(MANDIR)/man8/ip-link-stt.8
+
+uninstall: uninstall-plugin
 	rm -f $(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/stt.ko \
 		$(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/vport-stt.ko
 	$(if $(DESTDIR),,tools/kenv $(INSTALL_KVER) -- depmod -a $(INSTALL_KVER))
-	rm -f $(DESTDIR)$(IP_LIB)/link_stt.so
 
 # The module's sources only (no build/, no tools but the dkms hook).
 DKMS_FILES := Makefile Kbuild dkms.conf $(wildcard *.c) \
@@ -196,6 +206,10 @@ dkms-remove:
 # it with modprobe (tools/check-dkms.sh).  Root, dkms and QEMU needed.
 check-dkms: plugin
 	@KVERS="$(KVERS)" tools/check-dkms.sh
+
+# Host only, no root: tools/check-docs.py.
+check-docs: plugin
+	@tools/check-docs.py
 
 debug-kernel:
 	@tools/debug-kernel/build.sh

@@ -11,7 +11,7 @@
 #   A 192.0.2.1 / 2001:db8:7::1 == veth == B 192.0.2.2 / 2001:db8:7::2
 #                                          B 198.51.100.2 == veth == C .3
 #
-# A and B load the README's ruleset: input policy drop, "ct state invalid
+# A and B load docs/design.md's ruleset: input policy drop, "ct state invalid
 # drop", STT accepted from 192.0.2.0/24 and 2001:db8:7::/64 only, the
 # tunnel devices accepted; output "ct state invalid drop".  They also set
 # nf_conntrack_tcp_loose=0 (no mid-stream pickup): tracked, every STT
@@ -53,7 +53,7 @@ done
 	ktap_skip_all "no nf_conntrack_netlink (conntrack -L) module"
 ktap_plan 12
 
-# The ruleset of the README's "Host firewall" section, for one host.
+# The ruleset of docs/design.md's "Host firewall" section, for one host.
 ruleset()
 {
 	cat <<-EOF

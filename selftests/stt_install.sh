@@ -9,7 +9,8 @@
 #   STT_INSTALLED_KO       where modinfo must find stt.ko (.xz etc. allowed)
 #   STT_INSTALLED_VERSION  the version it must report
 #   STT_SYSTEM_PLUGIN=1    use ip's default plugin directory (make install
-#                          put link_stt.so there), not the repo's
+#                          or make install-plugin put link_stt.so there), not
+#                          the repo's; the man page was installed with it
 #
 #   - stt is not loaded at the start, modinfo resolves stt to the installed
 #     file, with the expected version;
@@ -22,7 +23,10 @@
 #     run, "modprobe rtnl-link-stt", loading the installed stt;
 #   - otherwise modprobe stt loads the installed file (srcversion);
 #   - a device is created with the plugin, shown by ip -d link, deleted;
-#     rmmod stt.
+#     rmmod stt;
+#   - with STT_SYSTEM_PLUGIN=1: man -w ip-link-stt finds the installed
+#     page on man's default path (no MANPATH), and man ip-link-stt
+#     formats it.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -35,7 +39,11 @@ if [ "${STT_SYSTEM_PLUGIN:-0}" = 1 ]; then
 else
 	export IP_LIB_DIR="${IP_LIB_DIR:-$STT_REPO/tools/iproute2}"
 fi
-ktap_plan 11
+if [ "${STT_SYSTEM_PLUGIN:-0}" = 1 ]; then
+	ktap_plan 13
+else
+	ktap_plan 11
+fi
 
 ktap_info "expecting $STT_INSTALLED_KO, version ${STT_INSTALLED_VERSION:-?}," \
 	"plugin from ${IP_LIB_DIR:-the default directory of ip}"
@@ -116,5 +124,15 @@ rm_ok()
 	ip -n "$NS" link del stt0 && rmmod stt && ! stt_module_loaded
 }
 ktap_result "device deleted, rmmod stt" rm_ok
+
+if [ "${STT_SYSTEM_PLUGIN:-0}" = 1 ]; then
+	MAN_FOUND=$(env -u MANPATH man -w ip-link-stt 2>&1)
+	ktap_info "man -w ip-link-stt: $MAN_FOUND"
+	ktap_check "man -w ip-link-stt finds the installed page (default manpath)" \
+		"$([ -e "$MAN_FOUND" ] && echo 0)"
+	MAN_OPTS=$(env -u MANPATH MANWIDTH=80 man ip-link-stt 2>&1 | grep -cE '^ +dscp-decap \{ copy \| ignore \}$')
+	ktap_check "man ip-link-stt formats the page (its dscp-decap option)" \
+		"$([ "$MAN_OPTS" = 1 ] && echo 0)"
+fi
 check_dmesg
 ktap_finished

@@ -164,7 +164,7 @@ ktap_check "ecn: inner ECT(0) TCP data leaves with outer ECT(0) (>= 90% of >= 50
 	"$ECN_OK"
 
 ###########################################################################
-# 4. VLAN tags, one rule (README, "VLAN tags"): a frame's outermost tag
+# 4. VLAN tags, one rule (docs/design.md, "VLAN tags"): a frame's outermost tag
 #    travels in the frame header's PCP/V/VID (§2.2, §3.1) when it is
 #    802.1Q, however the sending stack kept it; every other tag stays in
 #    the payload.  The receiver gives the header's tag back as an

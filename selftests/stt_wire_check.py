@@ -28,7 +28,7 @@ STT frame header) for the fields in FIELDS, and checks:
     only with bit 1; the L4 offset 14 + 4 per payload tag + the inner IP
     header length (IPv6: with its extension headers) on a checksum
     partial frame, and 0 otherwise (the deliberate deviation in the
-    README's table, §3.1 row "L4 offset": the module writes it only with
+    docs/conformance.md's table, §3.1 row "L4 offset": the module writes it only with
     checksum partial); a non-IP frame: flags, L4 offset and MSS all 0;
   * outer TCP ECE, CWR, NS and the reserved bits zero;
   * IPv4 or IPv6 underlay (from the captured EtherType): on IPv6 the

@@ -5,13 +5,17 @@
 # loaded in a VM of the same kernel (selftests/stt_install.sh):
 #
 #   1. make install KVER=K: stt.ko in /lib/modules/K/updates/ (depmod),
-#      link_stt.so in ip's directory.  While it is there, dkms install
-#      refuses (dkms.conf: the build fails).  The VM: modprobe stt, the system
-#      plugin.  Then make uninstall.
+#      link_stt.so in ip's directory, ip-link-stt.8 in man's.  While it is
+#      there, dkms install refuses (dkms.conf: the build fails).  The VM:
+#      modprobe stt, the system plugin, man ip-link-stt.  Then make
+#      uninstall.
 #   2. dkms (make dkms-add once, then dkms install -m stt -v V -k K): stt.ko
 #      in /lib/modules/K/updates/dkms/ (dkms runs depmod here, on the host;
-#      depmod in the guest over 9p would take minutes).  While it is there,
-#      make install refuses.  The VM: modprobe stt.  Then dkms remove.
+#      depmod in the guest over 9p would take minutes), and make
+#      install-plugin for the plugin and the man page, as the README says.
+#      While it is there, make install refuses.  The VM: modprobe stt, the
+#      system plugin, man ip-link-stt.  Then dkms remove, make
+#      uninstall-plugin.
 #
 # Everything installed is removed again on every exit path, so that
 # nothing shadows the build/K/stt.ko that the selftests insmod.  Needs root
@@ -28,6 +32,7 @@ set -u
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 IP_LIB=/usr/lib/x86_64-linux-gnu/ip
+MAN_PAGE=/usr/local/share/man/man8/ip-link-stt.8
 VERSION=$(sed -n 's/^#define STT_DRV_VERSION[[:space:]]*"\(.*\)"/\1/p' stt_main.c)
 
 say() { printf '==== check-dkms: %s\n' "$*"; }
@@ -50,18 +55,26 @@ if ! command -v dkms >/dev/null; then
 fi
 
 # Leave the system as we found it: ip's plugin directory may already hold a
-# link_stt.so (someone's make install); keep it aside.
+# link_stt.so (someone's make install), and man's the page; keep them aside.
 PLUGIN_SAVED=""
 if [ -e "$IP_LIB/link_stt.so" ]; then
 	PLUGIN_SAVED=$(mktemp)
 	cp -a "$IP_LIB/link_stt.so" "$PLUGIN_SAVED"
 fi
+MAN_SAVED=""
+if [ -e "$MAN_PAGE" ]; then
+	MAN_SAVED=$(mktemp)
+	cp -a "$MAN_PAGE" "$MAN_SAVED"
+fi
 MADE_INSTALL=""	# the kernel make install is in effect for
+MADE_PLUGIN=""	# make install-plugin is in effect
 
 cleanup()
 {
 	[ -n "$MADE_INSTALL" ] &&
 		make --no-print-directory uninstall KVER="$MADE_INSTALL" >/dev/null 2>&1
+	[ -n "$MADE_PLUGIN" ] &&
+		make --no-print-directory uninstall-plugin >/dev/null 2>&1
 	if dkms status -m stt -v "$VERSION" 2>/dev/null | grep -q .; then
 		make --no-print-directory dkms-remove >/dev/null 2>&1
 	fi
@@ -69,6 +82,10 @@ cleanup()
 	if [ -n "$PLUGIN_SAVED" ]; then
 		cp -a "$PLUGIN_SAVED" "$IP_LIB/link_stt.so"
 		rm -f "$PLUGIN_SAVED"
+	fi
+	if [ -n "$MAN_SAVED" ]; then
+		cp -a "$MAN_SAVED" "$MAN_PAGE"
+		rm -f "$MAN_SAVED"
 	fi
 }
 trap cleanup EXIT
@@ -165,9 +182,9 @@ for arg in "${kvers[@]}"; do
 	MADE_INSTALL=$k
 	if make --no-print-directory install KVER="$k" &&
 		[ "$(installed_files "$k")" = "/lib/modules/$k/updates/stt.ko" ] &&
-		[ -x "$IP_LIB/link_stt.so" ] &&
+		[ -x "$IP_LIB/link_stt.so" ] && [ -f "$MAN_PAGE" ] &&
 		grep -q "^updates/stt.ko:" "/lib/modules/$k/modules.dep"; then
-		ok "$k: make install: updates/stt.ko in modules.dep, $IP_LIB/link_stt.so"
+		ok "$k: make install: updates/stt.ko in modules.dep, $IP_LIB/link_stt.so, $MAN_PAGE"
 	else
 		nok "$k: make install: $(installed_files "$k" | tr '\n' ' ')"
 	fi
@@ -185,7 +202,8 @@ for arg in "${kvers[@]}"; do
 	fi
 	guest "$k" "/lib/modules/$k/updates/stt.ko" STT_SYSTEM_PLUGIN=1
 	if make --no-print-directory uninstall KVER="$k" &&
-		[ -z "$(installed_files "$k")" ] && [ ! -e "$IP_LIB/link_stt.so" ]; then
+		[ -z "$(installed_files "$k")" ] && [ ! -e "$IP_LIB/link_stt.so" ] &&
+		[ ! -e "$MAN_PAGE" ]; then
 		ok "$k: make uninstall"
 	else
 		nok "$k: make uninstall left $(installed_files "$k" | tr '\n' ' ')"
@@ -213,7 +231,21 @@ for arg in "${kvers[@]}"; do
 		printf '%s\n' "$out" | tail -5
 		make --no-print-directory uninstall KVER="$k" >/dev/null 2>&1
 	fi
-	guest "$k" "/lib/modules/$k/updates/dkms/stt.ko"
+	MADE_PLUGIN=1
+	if make --no-print-directory install-plugin >/dev/null &&
+		[ -x "$IP_LIB/link_stt.so" ] && [ -f "$MAN_PAGE" ]; then
+		ok "$k: make install-plugin: $IP_LIB/link_stt.so, $MAN_PAGE"
+	else
+		nok "$k: make install-plugin"
+	fi
+	guest "$k" "/lib/modules/$k/updates/dkms/stt.ko" STT_SYSTEM_PLUGIN=1
+	if make --no-print-directory uninstall-plugin >/dev/null &&
+		[ ! -e "$IP_LIB/link_stt.so" ] && [ ! -e "$MAN_PAGE" ]; then
+		ok "$k: make uninstall-plugin"
+	else
+		nok "$k: make uninstall-plugin"
+	fi
+	MADE_PLUGIN=""
 	if dkms remove -m stt -v "$VERSION" -k "$k" >/dev/null &&
 		[ -z "$(installed_files "$k")" ] &&
 		! grep -q "stt.ko" "/lib/modules/$k/modules.dep"; then

@@ -34,7 +34,8 @@
 # own limit is 90 minutes for everything).
 #
 # Before the kernels, the iproute2 plugin's unit test on the host (make -C
-# tools/iproute2 test; not with SANITIZE=1 or CHECK_TESTS).
+# tools/iproute2 test) and the documentation checks (tools/check-docs.py);
+# not with SANITIZE=1 or CHECK_TESTS.
 #
 # Then tools/check-dkms.sh (make install and dkms on this host, each loaded
 # in a VM of each kernel; skipped without root, with SANITIZE=1 or with
@@ -189,6 +190,20 @@ if [ "$SANITIZE" = 0 ] && [ -z "${CHECK_RUNNER:-}" ] && [ ${#TESTS[@]} -eq 0 ]; 
 	else
 		total_fail=$((total_fail + 1))
 		summary+=("$(printf '%-28s FAILED: no result line' "plugin (host)")")
+	fi
+	# The documentation (tools/check-docs.py, also make check-docs):
+	# relative links and anchors, the man page against the plugin's help.
+	t0=$SECONDS
+	say "docs: tools/check-docs.py"
+	tools/check-docs.py 2>&1 | tee build/check/docs.log
+	result=$(grep -aE '^check-docs: [0-9]+ passed, [0-9]+ failed$' build/check/docs.log | tail -n1)
+	if [[ $result =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+		total_pass=$((total_pass + BASH_REMATCH[1]))
+		total_fail=$((total_fail + BASH_REMATCH[2]))
+		summary+=("$(printf '%-28s %s (%d s)' "docs (host)" "${result#check-docs: }" $((SECONDS - t0)))")
+	else
+		total_fail=$((total_fail + 1))
+		summary+=("$(printf '%-28s FAILED: no result line' "docs (host)")")
 	fi
 fi
 

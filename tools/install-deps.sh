@@ -27,8 +27,9 @@ PACKAGES=(
 	clang
 	# pictures: tools/flood-plot.py (matplotlib), make bench's charts (gnuplot)
 	python3-matplotlib gnuplot-nox
-	# make check-dkms: dkms builds stt.ko for each kernel on the host
-	dkms
+	# make check-dkms: dkms builds stt.ko for each kernel on the host;
+	# man (and groff for tools/check-docs.py) for the installed ip-link-stt(8)
+	dkms man-db groff-base
 	# vport-stt.ko: pahole reads openvswitch.ko's layouts (tools/ovs-layout.sh);
 	# stt_ovs.sh runs Debian's own Open vSwitch in the VM
 	dwarves openvswitch-switch

@@ -90,7 +90,8 @@ static void stt_usage(FILE *f)
 		"	    each packet's metadata (lwtunnel, tc tunnel_key, eBPF)\n"
 		"\n"
 		"ip link set DEV type stt OPTIONS changes any of them on a live\n"
-		"device; what is not given keeps its value.\n",
+		"device; what is not given keeps its value.  Defaults, counters,\n"
+		"sysctls and examples: see ip-link-stt(8).\n",
 		STT_DEFAULT_PORT, STT_SRC_PORT_MIN, STT_SRC_PORT_MAX);
 }
 

@@ -59,6 +59,11 @@ if $IP link help stt 2>&1 | grep -q '^Usage: \.\.\. stt { remote ADDR | external
 else
 	fail "ip link help stt"
 fi
+if $IP link help stt 2>&1 | grep -q 'see ip-link-stt(8)\.$'; then
+	ok
+else
+	fail "ip link help stt points to ip-link-stt(8)"
+fi
 if env -u IP_LIB_DIR $IP link help stt 2>&1 | grep -q 'Usage: \.\.\. stt '; then
 	fail "plugin found without IP_LIB_DIR (stale install?)"
 else
