@@ -77,7 +77,7 @@ KVERS ?= $(shell printf '%s\n' $(INSTALLED_KVERS) | sort -V | \
 		END { for (k in s) print s[k] }' | sort -V)
 
 .PHONY: all modules plugin tools check demo install install-plugin uninstall \
-	uninstall-plugin \
+	uninstall-plugin print-kvers \
 	clean bench bench-smoke profile lint \
 	dkms-add dkms-remove check-dkms check-docs debug-kernel
 
@@ -136,6 +136,9 @@ bench: plugin tools
 # (perf's sampling does not work under TCG); PROF_PROFILE, PROF_SECS.
 profile: plugin
 	@tools/bench/profile.sh $(or $(KVER),6.12)
+
+print-kvers:
+	@echo $(KVERS)
 
 # The benchmark's 30-second tripwire (STT >= 0.5x plain), in the VM.
 bench-smoke: plugin tools

@@ -5,8 +5,9 @@
 #
 #   KVERS="6.1.0-56-amd64 6.12.117+deb12-amd64" tools/check.sh
 #
-# KVERS defaults to every kernel with headers (/lib/modules/*/build; make
-# check passes the newest of each series); a prefix such as 6.12 works too.  Per kernel:
+# KVERS defaults to the Makefile's (make print-kvers: the newest kernel with
+# headers of each series and flavour, 6.1, 6.12, 6.12-rt and trixie's 7.x);
+# a tools/vm-run prefix such as 6.12 or 6.12-rt works too.  Per kernel:
 #   make KVER=$KVER modules
 #   tools/vm-run $KVER -- selftests/run.sh -k build/$KVER/stt.ko
 # The runner's last result line is "STT-RESULT pass=N fail=N skip=N
@@ -52,6 +53,11 @@
 # CHECK_QUIET_LOCK: a file that another job on this host (CI's SANITIZE=1
 # run) holds a flock on while it runs; the QUIET_TESTS wait for it.
 #
+# CHECK_CORE: kernels (versions or tools/vm-run prefixes, "6.1 6.12-rt")
+# that run only the core subset (CORE_TESTS below) of what the others run;
+# their summary lines say "[core]".  Default: none, every kernel runs
+# everything.
+#
 # CHECK_TESTS names the tests to run (default: the runner's list);
 # CHECK_RUNNER overrides selftests/run.sh (for testing this script).
 
@@ -74,6 +80,26 @@ DMESG_BAD=$(sed -n "s/^STT_DMESG_BAD='\(.*\)'\$/\1/p" selftests/lib.sh)
 # not to the flood.  The benchmark's tripwire compares STT with plain in
 # the same way.
 QUIET_TESTS=(stt_flood stt_bench_smoke)
+
+# The core subset: what a kernel named in CHECK_CORE runs (CI's choice for
+# its older kernels, see .ci/run): the netlink API, a tunnel with traffic,
+# every malformed-input class, transfers through loss and reordering,
+# teardown under load, module unload, and Open vSwitch and OVN.
+CORE_TESTS=(stt_netlink stt_basic stt_crafted stt_faults stt_teardown stt_rmmod
+	stt_ovs stt_ovn)
+
+# is_core KVER: KVER is one of CHECK_CORE's (versions or vm-run prefixes
+# such as 6.1 or 6.12-rt).
+is_core()
+{
+	local c v
+
+	for c in ${CHECK_CORE:-}; do
+		v=$(tools/vm-run --resolve "$c" 2>/dev/null) || continue
+		[ "$v" = "$1" ] && return 0
+	done
+	return 1
+}
 
 # "tools/check.sh --quiet-tests" prints them (for .ci/run) and exits.
 if [ "${1:-}" = --quiet-tests ]; then
@@ -142,14 +168,10 @@ echo "# sanitize: kmalloc-64 sanity_checks=$(cat $f/sanity_checks 2>/dev/null)" 
 echo "# sanitize: kfence.sample_interval=$(cat /sys/module/kfence/parameters/sample_interval 2>/dev/null || echo none)"
 exec "$@"'
 
+# The Makefile's list (the newest of each series and flavour, trixie's
+# kernels included, make debug-kernel's only when asked for).
 if [ -z "${KVERS:-}" ]; then
-	for d in /lib/modules/*/build; do
-		[ -e "$d" ] || continue
-		d=${d%/build}
-		# make debug-kernel's only when asked for (KVERS=debug).
-		case $d in *-stt-debug) continue ;; esac
-		KVERS="${KVERS:-} ${d##*/}"
-	done
+	KVERS=$(make --no-print-directory -s print-kvers)
 fi
 read -r -a kvers <<<"${KVERS:-}"
 if [ "${#kvers[@]}" = 0 ]; then
@@ -226,6 +248,23 @@ one_kernel()
 		summary_add "$(printf '%-28s FAILED: no such kernel' "$arg")"
 		return
 	fi
+	# A CHECK_CORE kernel runs the core tests of this phase's list.
+	local -a tests=("${RUN_TESTS[@]}")
+	local core=""
+	if is_core "$kver"; then
+		[ ${#tests[@]} -gt 0 ] || mapfile -t tests < <("$RUNNER" -l 2>/dev/null)
+		local t all_tests=("${tests[@]}")
+		tests=()
+		for t in "${all_tests[@]}"; do
+			[[ " ${CORE_TESTS[*]} " == *" ${t%.sh} "* ]] && tests+=("$t")
+		done
+		if [ ${#tests[@]} -eq 0 ]; then
+			say "[$n/${#kvers[@]}] $kver: CHECK_CORE: no core test in this phase"
+			return
+		fi
+		core=" [core]"
+		say "[$n/${#kvers[@]}] $kver: CHECK_CORE: ${tests[*]}"
+	fi
 	log=build/check/$kver
 	[ "$SANITIZE" = 1 ] && log+=-sanitize
 	png=$log-flood.png
@@ -263,10 +302,10 @@ one_kernel()
 		VM_APPEND="${VM_APPEND:+$VM_APPEND }$append" \
 			VM_TIMEOUT=$vm_timeout \
 			tools/vm-run "$kver" -- bash -c "$SANITIZE_PROBE" sanitize \
-			"$RUNNER" -k "build/$kver/stt.ko" "${run_args[@]}" "${RUN_TESTS[@]}" 2>&1 | tee "$log"
+			"$RUNNER" -k "build/$kver/stt.ko" "${run_args[@]}" "${tests[@]}" 2>&1 | tee "$log"
 	else
 		VM_TIMEOUT=$vm_timeout \
-			tools/vm-run "$kver" -- "$RUNNER" -k "build/$kver/stt.ko" "${run_args[@]}" "${RUN_TESTS[@]}" 2>&1 |
+			tools/vm-run "$kver" -- "$RUNNER" -k "build/$kver/stt.ko" "${run_args[@]}" "${tests[@]}" 2>&1 |
 			tee "$log"
 	fi
 	rc=${PIPESTATUS[0]}
@@ -317,7 +356,7 @@ one_kernel()
 		note=" (exit status $rc)"
 	fi
 	result_add "$p" "$f" "$s"
-	summary_add "$(printf '%-28s pass=%d fail=%d skip=%d%s (%d s)%s' "$kver$LOG_TAG" "$p" "$f" "$s" "$note" "$dt" "$mode_note")"
+	summary_add "$(printf '%-28s pass=%d fail=%d skip=%d%s (%d s)%s%s' "$kver$LOG_TAG" "$p" "$f" "$s" "$note" "$dt" "$mode_note" "$core")"
 }
 
 # failure_digest LOG: each failed test of a run.sh log, with the "not ok"

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install everything stt's build, demo, lint and test suite need on Debian 12:
-# both Debian kernels with headers, QEMU and the tools the selftests run.
-# The test VM has no network: whatever it runs is installed here, on the host.
+# bookworm's kernels with headers (6.1, 6.12, 6.12 PREEMPT_RT), the trixie
+# tree with trixie-backports' kernel (7.x, tools/trixie-tree.sh), QEMU and
+# the tools the selftests run.  The test VM has no network: whatever it
+# runs is installed here, on the host.
 set -uo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -15,6 +17,9 @@ PACKAGES=(
 	# kernels to test against, with headers to build stt.ko
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64
+	# the trixie tree for 7.x (tools/trixie-tree.sh)
+	debootstrap
 	gcc make libc6-dev libelf-dev bc sparse
 	# the VM: QEMU (TCG), a static busybox for the initramfs, module tools
 	qemu-system-x86 busybox-static kmod cpio zstd xz-utils
@@ -72,4 +77,6 @@ retry apt-get -q -y --no-install-recommends -o Dpkg::Use-Pty=0 \
 rc=$?
 [ "$own_policy" = 1 ] && rm -f "$policy"
 [ "$rc" = 0 ] || exit 1
+echo "install-deps: packages done after $((SECONDS - start)) s"
+"$(dirname "${BASH_SOURCE[0]}")"/trixie-tree.sh || exit 1
 echo "install-deps: done after $((SECONDS - start)) s"
