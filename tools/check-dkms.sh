@@ -79,6 +79,7 @@ cleanup()
 		make --no-print-directory dkms-remove >/dev/null 2>&1
 	fi
 	rm -rf "/usr/src/stt-$VERSION"
+	[ -n "$TREE_KVER" ] && tree_remove "$TREE_KVER" >/dev/null 2>&1
 	if [ -n "$PLUGIN_SAVED" ]; then
 		cp -a "$PLUGIN_SAVED" "$IP_LIB/link_stt.so"
 		rm -f "$PLUGIN_SAVED"
@@ -91,6 +92,19 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# Trixie's kernels (7.x) build in the trixie tree (tools/kenv), so dkms
+# runs there too, with its own registration of stt: made on the first such
+# kernel (TREE_KVER), removed at the end.
+TREE_KVER=""
+# kdkms K ARGS...: dkms where K's modules build.
+kdkms() { local k=$1; shift; tools/kenv "$k" -- dkms "$@"; }
+# tree_remove K: take stt out of the tree's dkms.
+tree_remove()
+{
+	tools/kenv "$1" -- make --no-print-directory dkms-remove &&
+		[ ! -e "$(tools/kenv --root "$1")/usr/src/stt-$VERSION" ]
+}
 
 # vport_resolves K DIR HOW: openvswitch.ko asks for "vport-type-106" when
 # ovs-vswitchd adds an stt port; after HOW that must load DIR/vport-stt.ko
@@ -110,7 +124,7 @@ vport_resolves()
 # installed_files K: stt.ko files under /lib/modules/K/updates.
 installed_files()
 {
-	find "/lib/modules/$1/updates" -name 'stt.ko*' 2>/dev/null | sort
+	find "/lib/modules/$1/updates/" -name 'stt.ko*' 2>/dev/null | sort
 }
 
 # guest K EXPECTED_KO [VAR=VALUE...]: selftests/stt_install.sh in a VM;
@@ -139,13 +153,7 @@ guest()
 	fi
 }
 
-if [ -z "${KVERS:-}" ]; then
-	for d in /lib/modules/*/build; do
-		[ -e "$d" ] || continue
-		d=${d%/build}
-		KVERS="${KVERS:-} ${d##*/}"
-	done
-fi
+[ -n "${KVERS:-}" ] || KVERS=$(make --no-print-directory -s print-kvers)
 read -r -a kvers <<<"${KVERS:-}"
 t_all=$SECONDS
 
@@ -172,6 +180,23 @@ for arg in "${kvers[@]}"; do
 		nok "$arg: $k"
 		continue
 	fi
+	root=$(tools/kenv --root "$k")
+	root=${root%/}
+	if [ -n "$root" ] && [ -z "$TREE_KVER" ]; then
+		# A killed run's registration goes first, as on the host.
+		if [ -e "$root/var/lib/dkms/stt/$VERSION" ]; then
+			say "removing a stale dkms registration of stt $VERSION in $root"
+			tree_remove "$k" >/dev/null 2>&1
+			rm -rf "$root/var/lib/dkms/stt/$VERSION" "$root/usr/src/stt-$VERSION"
+		fi
+		TREE_KVER=$k
+		if tools/kenv "$k" -- make --no-print-directory dkms-add; then
+			ok "make dkms-add in $root: $root/usr/src/stt-$VERSION registered"
+		else
+			nok "make dkms-add in $root"
+			continue
+		fi
+	fi
 	if [ -n "$(installed_files "$k")" ]; then
 		nok "$k: stt.ko already installed, not touching it: $(installed_files "$k" | tr '\n' ' ')"
 		continue
@@ -189,10 +214,10 @@ for arg in "${kvers[@]}"; do
 		nok "$k: make install: $(installed_files "$k" | tr '\n' ' ')"
 	fi
 	[ -f "build/$k/vport-stt.ko" ] && vport_resolves "$k" updates "make install"
-	out=$(dkms install -m stt -v "$VERSION" -k "$k" 2>&1)
+	out=$(kdkms "$k" install -m stt -v "$VERSION" -k "$k" 2>&1)
 	rc=$?
 	# The refusal is in the build's make.log (dkms.conf says why).
-	out+=$(cat "/var/lib/dkms/stt/$VERSION/build/make.log" 2>/dev/null)
+	out+=$(cat "$root/var/lib/dkms/stt/$VERSION/build/make.log" 2>/dev/null)
 	if [ "$rc" -ne 0 ] && grep -q "installed by 'make install'" <<<"$out" &&
 		[ "$(installed_files "$k")" = "/lib/modules/$k/updates/stt.ko" ]; then
 		ok "$k: dkms install refused next to make install's copy"
@@ -213,14 +238,14 @@ for arg in "${kvers[@]}"; do
 	# 2. dkms
 	say "$k: dkms install -m stt -v $VERSION -k $k"
 	t1=$SECONDS
-	if dkms install -m stt -v "$VERSION" -k "$k" &&
+	if kdkms "$k" install -m stt -v "$VERSION" -k "$k" &&
 		[[ $(installed_files "$k") == "/lib/modules/$k/updates/dkms/stt.ko"* ]] &&
 		grep -q "^updates/dkms/stt.ko[^:]*:" "/lib/modules/$k/modules.dep"; then
 		ok "$k: dkms install ($((SECONDS - t1)) s): $(installed_files "$k"), in modules.dep"
 	else
 		nok "$k: dkms install: $(installed_files "$k" | tr '\n' ' ')"
 	fi
-	vport_resolves "$k" updates/dkms "dkms install"
+	[ -f "build/$k/vport-stt.ko" ] && vport_resolves "$k" updates/dkms "dkms install"
 	out=$(make --no-print-directory install KVER="$k" 2>&1)
 	rc=$?
 	if [ "$rc" -ne 0 ] && grep -q "dkms has installed" <<<"$out" &&
@@ -246,7 +271,7 @@ for arg in "${kvers[@]}"; do
 		nok "$k: make uninstall-plugin"
 	fi
 	MADE_PLUGIN=""
-	if dkms remove -m stt -v "$VERSION" -k "$k" >/dev/null &&
+	if kdkms "$k" remove -m stt -v "$VERSION" -k "$k" >/dev/null &&
 		[ -z "$(installed_files "$k")" ] &&
 		! grep -q "stt.ko" "/lib/modules/$k/modules.dep"; then
 		ok "$k: dkms remove: no stt.ko left under /lib/modules/$k"
@@ -256,6 +281,15 @@ for arg in "${kvers[@]}"; do
 	say "$k: $((SECONDS - t0)) s"
 done
 
+if [ -n "$TREE_KVER" ]; then
+	if tree_remove "$TREE_KVER" >/dev/null 2>&1 &&
+		! kdkms "$TREE_KVER" status -m stt 2>/dev/null | grep -q .; then
+		ok "make dkms-remove in the trixie tree: nothing of stt left in its dkms"
+	else
+		nok "make dkms-remove in the trixie tree: $(kdkms "$TREE_KVER" status -m stt 2>&1)"
+	fi
+	TREE_KVER=""
+fi
 make --no-print-directory dkms-remove >/dev/null 2>&1
 if [ ! -e "/usr/src/stt-$VERSION" ] && ! dkms status -m stt 2>/dev/null | grep -q .; then
 	ok "make dkms-remove: nothing of stt left in dkms"

@@ -20,6 +20,13 @@ fail() { echo "ovs-layout: $kver: $*" >&2; exit 1; }
 command -v pahole >/dev/null || fail "pahole missing (apt-get install dwarves)"
 ko=$(modinfo -k "$kver" -n openvswitch 2>/dev/null) || fail "no openvswitch.ko"
 [ -f "$ko" ] || fail "openvswitch is $ko, not a module"
+# Linux 7.x's openvswitch.ko lost its vport plug-in interface with the
+# legacy tunnel vports: no vport-type-N request_module, nothing exported.
+# No module can serve OVS_VPORT_TYPE_STT there.
+symvers=/lib/modules/$kver/build/Module.symvers
+if [ -r "$symvers" ] && ! grep -qw __ovs_vport_ops_register "$symvers"; then
+	fail "this kernel's openvswitch.ko has no vport plug-in interface (exports no __ovs_vport_ops_register), so no module can add Open vSwitch's type=stt here (docs/ovs.md)"
+fi
 image=/boot/vmlinuz-$kver
 [ -r "$image" ] || fail "$image missing"
 tmp=$(mktemp -d)

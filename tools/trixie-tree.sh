@@ -8,7 +8,8 @@
 # Creates the tree with debootstrap the first time, updates it every time
 # after, and installs in it the kernel image and headers that
 # trixie-backports' meta packages (linux-image-amd64, linux-headers-amd64)
-# point to today, with gcc, sparse, pahole and kmod.  Then makes that
+# point to today, with gcc, sparse, pahole, kmod and dkms (make check-dkms
+# runs dkms for these kernels in the tree).  Then makes that
 # kernel visible to the host as tools/vm-run and the Makefile expect:
 #   /lib/modules/KVER/*  -> the tree's, all but build and source (its
 #                           headers only build in the tree, see tools/kenv)
@@ -86,15 +87,17 @@ retry in_tree apt-get -q update >/dev/null || die "apt-get update failed in the 
 retry in_tree apt-get -q -y --no-install-recommends -o Dpkg::Use-Pty=0 \
 	install -t trixie-backports linux-image-amd64 linux-headers-amd64 \
 	initramfs-tools gcc make libc6-dev libelf-dev sparse dwarves kmod \
-	xz-utils zstd >"$T.apt.log" 2>&1 ||
+	xz-utils zstd dkms >"$T.apt.log" 2>&1 ||
 	die "apt-get install failed in the tree, see $T.apt.log"
 
 # The kernel the meta package stands for today.
+# shellcheck disable=SC2016 # dpkg-query's format, not the shell's
 kver=$(in_tree dpkg-query -W -f '${Depends}' linux-image-amd64 |
 	grep -o 'linux-image-[0-9][^ ,]*' | head -n1)
 kver=${kver#linux-image-}
-[ -n "$kver" ] && [ -e "$T/boot/vmlinuz-$kver" ] && [ -e "$T/lib/modules/$kver/build" ] ||
+if [ -z "$kver" ] || [ ! -e "$T/boot/vmlinuz-$kver" ] || [ ! -e "$T/lib/modules/$kver/build" ]; then
 	die "no kernel image with headers in the tree (meta package says '$kver')"
+fi
 
 # Debian's 7.x headers lack the kernel's scripts/checker-valid.sh, without
 # which Kbuild turns sparse off (see tools/lint-log.sh).
