@@ -151,8 +151,9 @@ static int fn##_ops(struct net *net, struct net_device *dev,		\
 #endif
 
 /*
- * 7.0 made IPv6 built-in only and dropped ipv6_stub; before, a module that
- * must not pin ipv6.ko went through it (as geneve and vxlan did).
+ * 7.x has no ipv6_stub (no <net/ipv6_stubs.h>): ip6_dst_lookup_flow() is
+ * called directly.  Before, a module that must not pin ipv6.ko went
+ * through the stub, as geneve and vxlan did.
  */
 #ifdef STT_HAVE_IPV6_STUBS	/* set by Kbuild */
 #include <net/ipv6_stubs.h>
@@ -173,8 +174,8 @@ stt_ip6_dst_lookup_flow(struct net *net, struct flowi6 *fl6)
 #endif
 
 /*
- * 6.18 replaced flowi4_tos (matched against IPTOS_TOS_MASK) with
- * flowi4_dscp; the route lookup takes the outer header's DS field.
+ * 7.x's struct flowi4 has flowi4_dscp where flowi4_tos (matched against
+ * IPTOS_TOS_MASK) was; the route lookup takes the outer header's DS field.
  */
 #ifdef flowi4_dscp
 #include <net/inet_dscp.h>
