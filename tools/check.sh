@@ -58,6 +58,10 @@
 # their summary lines say "[core]".  Default: none, every kernel runs
 # everything.
 #
+# CHECK_QUIET_ONLY: kernels that run only the quiet phase (QUIET_TESTS,
+# with CHECK_JOBS > 1), for CI, which runs their other tests under
+# SANITIZE=1.
+#
 # CHECK_TESTS names the tests to run (default: the runner's list);
 # CHECK_RUNNER overrides selftests/run.sh (for testing this script).
 
@@ -88,13 +92,13 @@ QUIET_TESTS=(stt_flood stt_bench_smoke)
 CORE_TESTS=(stt_netlink stt_basic stt_crafted stt_faults stt_teardown stt_rmmod
 	stt_ovs stt_ovn)
 
-# is_core KVER: KVER is one of CHECK_CORE's (versions or vm-run prefixes
+# in_list KVER LIST: KVER is one of LIST's (versions or vm-run prefixes
 # such as 6.1 or 6.12-rt).
-is_core()
+in_list()
 {
 	local c v
 
-	for c in ${CHECK_CORE:-}; do
+	for c in $2; do
 		v=$(tools/vm-run --resolve "$c" 2>/dev/null) || continue
 		[ "$v" = "$1" ] && return 0
 	done
@@ -248,10 +252,15 @@ one_kernel()
 		summary_add "$(printf '%-28s FAILED: no such kernel' "$arg")"
 		return
 	fi
-	# A CHECK_CORE kernel runs the core tests of this phase's list.
+	# A CHECK_CORE kernel runs the core tests of this phase's list, a
+	# CHECK_QUIET_ONLY kernel only the quiet phase.
 	local -a tests=("${RUN_TESTS[@]}")
 	local core=""
-	if is_core "$kver"; then
+	if in_list "$kver" "${CHECK_QUIET_ONLY:-}" && [ "$LOG_TAG" != -quiet ]; then
+		say "[$n/${#kvers[@]}] $kver: CHECK_QUIET_ONLY: not in this phase"
+		return
+	fi
+	if in_list "$kver" "${CHECK_CORE:-}"; then
 		[ ${#tests[@]} -gt 0 ] || mapfile -t tests < <("$RUNNER" -l 2>/dev/null)
 		local t all_tests=("${tests[@]}")
 		tests=()
