@@ -248,6 +248,16 @@ nsx()
 
 stt_have() { command -v "$1" >/dev/null 2>&1; }
 
+# stt_skip_without_vport_api: skip the whole test when the loaded
+# openvswitch.ko has no vport plug-in interface (Linux 7.x: it exports no
+# __ovs_vport_ops_register, so vport-stt.ko cannot exist there; see
+# docs/ovs.md).  Call after modprobe openvswitch.
+stt_skip_without_vport_api()
+{
+	grep -qw __ovs_vport_ops_register /proc/kallsyms ||
+		ktap_skip_all "openvswitch.ko of $(uname -r) has no vport plug-in interface: no module can add type=stt there (docs/ovs.md)"
+}
+
 # Skip the whole test (exit 4) unless we are root and every command exists.
 stt_require()
 {
