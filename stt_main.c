@@ -1019,8 +1019,12 @@ struct net_device *stt_dev_create_fb(struct net *net, const char *name,
 		free_netdev(dev);
 		return ERR_PTR(err);
 	}
-	/* Open vSwitch expects any packet size a flow hands over to pass. */
-	err = dev_set_mtu(dev, dev->max_mtu);
+	/*
+	 * Open vSwitch expects any packet size a flow hands over to pass.  As
+	 * __dev_set_mtu() did before 7.x made it internal: the device is not
+	 * announced yet, so no NETDEV_CHANGEMTU ahead of rtnl_configure_link().
+	 */
+	err = stt_change_mtu(dev, dev->max_mtu);
 	if (!err)
 		err = rtnl_configure_link(dev, NULL, 0, NULL);
 	if (err < 0) {

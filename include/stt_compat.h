@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The one place where Linux 6.1 and 6.12 differ for stt.  Feature macros,
- * not version numbers: Debian backports make LINUX_VERSION_CODE lie.
+ * The one place where the kernels stt supports (6.1, 6.12, 6.12-rt, 7.x)
+ * differ for it.  Feature macros, not version numbers: Debian backports
+ * make LINUX_VERSION_CODE lie.
  */
 #ifndef _STT_COMPAT_H
 #define _STT_COMPAT_H
