@@ -13,7 +13,6 @@
 # kernel visible to the host as tools/vm-run and the Makefile expect:
 #   /lib/modules/KVER/*  -> the tree's, all but build and source (its
 #                           headers only build in the tree, see tools/kenv)
-#   /boot/{vmlinuz,config,System.map}-KVER -> the tree's
 # and removes such links for the tree's older kernels, so make check
 # follows the meta package (7.4 replaces 7.3 when it lands).
 #
@@ -62,15 +61,20 @@ retry()
 
 # The host's Debian mirror (deb822 sources first, then sources.list).
 mirror=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' \
-	/etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -n1)
+	/etc/apt/sources.list.d/*.sources 2>/dev/null |
+	grep -v security | grep -E '/debian/?$' | head -n1)
 [ -n "$mirror" ] ||
-	mirror=$(awk '$1 == "deb" && $0 !~ /security/ { print $2; exit }' \
+	mirror=$(awk '$1 == "deb" && $0 !~ /security/ && $2 ~ /\/debian\/?$/ { print $2; exit }' \
 		/etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null)
 [ -n "$mirror" ] || die "no Debian mirror in the host's apt sources"
 
 start=$SECONDS
 if [ ! -x "$T/usr/bin/apt-get" ]; then
 	command -v debootstrap >/dev/null || die "debootstrap missing (apt-get install debootstrap)"
+	# Only an empty directory, or what a failed debootstrap of ours left.
+	if [ -e "$T" ] && [ -n "$(ls -A "$T" 2>/dev/null)" ] && [ ! -e "$T/debootstrap" ]; then
+		die "$T is not empty and not a trixie tree: not touching it (STT_TRIXIE_ROOT?)"
+	fi
 	say "debootstrap trixie into $T"
 	rm -rf "$T"
 	retry debootstrap --variant=minbase trixie "$T" "$mirror" >"$T.debootstrap.log" 2>&1 ||
@@ -117,14 +121,17 @@ for d in /lib/modules/*/; do
 	[ "$v" = "$kver" ] && continue
 	say "unlinking $v (no longer what trixie-backports' linux-image-amd64 is)"
 	rm -rf "$d"
-	rm -f "/boot/vmlinuz-$v" "/boot/config-$v" "/boot/System.map-$v"
 done
 mkdir -p "$T/lib/modules/$kver/updates" "/lib/modules/$kver" || exit 1
 for e in "$T/lib/modules/$kver"/*; do
 	case ${e##*/} in build | source) continue ;; esac
 	ln -sfn "$e" "/lib/modules/$kver/${e##*/}" || exit 1
 done
+# Its image stays in the tree's /boot (tools/vm-run looks there): in the
+# host's, the boot loader's scripts would offer it, without an initrd.
 for f in vmlinuz config System.map; do
-	ln -sfn "$T/boot/$f-$kver" "/boot/$f-$kver" || exit 1
+	case $(readlink "/boot/$f-$kver") in
+	"$T"/*) rm -f "/boot/$f-$kver" ;;
+	esac
 done
 say "$kver ready ($(in_tree gcc -dumpfullversion), sparse $(in_tree sparse --version)) after $((SECONDS - start)) s"
