@@ -149,6 +149,7 @@ KERNEL_SRCS := $(wildcard *.c include/*.h include/uapi/linux/*.h)
 lint:
 	@mkdir -p build
 	@set -e; for k in $(KVERS); do \
+	  k=$$(tools/vm-run --resolve $$k); \
 	  echo "lint: W=1 C=2 against $$k"; \
 	  rm -rf build/$$k; \
 	  { set +e; $(MAKE) --no-print-directory KVER=$$k W=1 C=2 \

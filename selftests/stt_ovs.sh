@@ -23,9 +23,10 @@
 #     once both are gone rmmod vport-stt succeeds;
 #  5. dmesg clean.
 #
-# Skips only without openvswitch.ko in the kernel under test, without the
-# OVS programs, or when vport-stt.ko was not built for this kernel (the
-# build says why: tools/ovs-layout.sh).
+# Skips only without openvswitch.ko in the kernel under test, when that
+# openvswitch.ko has no vport plug-in interface (Linux 7.x; docs/ovs.md),
+# without the OVS programs, or when vport-stt.ko was not built for this
+# kernel (the build says why: tools/ovs-layout.sh).
 
 source "$(dirname "$0")/lib.sh"
 

@@ -69,6 +69,19 @@ fi
 MADE_INSTALL=""	# the kernel make install is in effect for
 MADE_PLUGIN=""	# make install-plugin is in effect
 
+# Trixie's kernels (7.x) build in the trixie tree (tools/kenv), so dkms
+# runs there too, with its own registration of stt: made on the first such
+# kernel (TREE_KVER), removed at the end.
+TREE_KVER=""
+# kdkms K ARGS...: dkms where K's modules build.
+kdkms() { local k=$1; shift; tools/kenv "$k" -- dkms "$@"; }
+# tree_remove K: take stt out of the tree's dkms.
+tree_remove()
+{
+	tools/kenv "$1" -- make --no-print-directory dkms-remove &&
+		[ ! -e "$(tools/kenv --root "$1")/usr/src/stt-$VERSION" ]
+}
+
 cleanup()
 {
 	[ -n "$MADE_INSTALL" ] &&
@@ -92,19 +105,6 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# Trixie's kernels (7.x) build in the trixie tree (tools/kenv), so dkms
-# runs there too, with its own registration of stt: made on the first such
-# kernel (TREE_KVER), removed at the end.
-TREE_KVER=""
-# kdkms K ARGS...: dkms where K's modules build.
-kdkms() { local k=$1; shift; tools/kenv "$k" -- dkms "$@"; }
-# tree_remove K: take stt out of the tree's dkms.
-tree_remove()
-{
-	tools/kenv "$1" -- make --no-print-directory dkms-remove &&
-		[ ! -e "$(tools/kenv --root "$1")/usr/src/stt-$VERSION" ]
-}
 
 # vport_resolves K DIR HOW: openvswitch.ko asks for "vport-type-106" when
 # ovs-vswitchd adds an stt port; after HOW that must load DIR/vport-stt.ko

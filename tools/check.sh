@@ -39,8 +39,8 @@
 # not with SANITIZE=1 or CHECK_TESTS.
 #
 # Then tools/check-dkms.sh (make install and dkms on this host, each loaded
-# in a VM of each kernel; skipped without root, with SANITIZE=1 or with
-# CHECK_TESTS; CHECK_DKMS=0 leaves it out).
+# in a VM of each kernel, or of CHECK_DKMS_KVERS's; skipped without root,
+# with SANITIZE=1 or with CHECK_TESTS; CHECK_DKMS=0 leaves it out).
 #
 # CHECK_JOBS: how many kernels' VMs run at once, each output line then
 # tagged with its kernel.  Default: one per host CPU (nproc), so both
@@ -135,7 +135,8 @@ sanitize_append()
 # kfence_expected KVER: KFENCE must be on under SANITIZE=1 (6.12 always).
 kfence_expected()
 {
-	[[ $1 == 6.12.* ]] || grep -qx 'CONFIG_KFENCE=y' "/boot/config-$1" 2>/dev/null
+	[[ $1 == 6.12.* ]] || grep -qsx 'CONFIG_KFENCE=y' "/boot/config-$1" \
+		"${STT_TRIXIE_ROOT:-/var/cache/stt-trixie}/boot/config-$1"
 }
 
 # sanitize_verify KVER LOG: the SANITIZE_PROBE lines of LOG say the
@@ -256,9 +257,24 @@ one_kernel()
 	# CHECK_QUIET_ONLY kernel only the quiet phase.
 	local -a tests=("${RUN_TESTS[@]}")
 	local core=""
-	if in_list "$kver" "${CHECK_QUIET_ONLY:-}" && [ "$LOG_TAG" != -quiet ]; then
-		say "[$n/${#kvers[@]}] $kver: CHECK_QUIET_ONLY: not in this phase"
-		return
+	if in_list "$kver" "${CHECK_QUIET_ONLY:-}"; then
+		if [ "$PHASE" = parallel ]; then
+			say "[$n/${#kvers[@]}] $kver: CHECK_QUIET_ONLY: not in this phase"
+			return
+		fi
+		[ ${#tests[@]} -gt 0 ] || [ "$PHASE" = quiet ] ||
+			mapfile -t tests < <("$RUNNER" -l 2>/dev/null)
+		local q all_q=("${tests[@]}")
+		tests=()
+		for q in "${all_q[@]}"; do
+			[[ " ${QUIET_TESTS[*]} " == *" ${q%.sh} "* ]] && tests+=("$q")
+		done
+		if [ ${#tests[@]} -eq 0 ]; then
+			say "[$n/${#kvers[@]}] $kver: CHECK_QUIET_ONLY, but no quiet test to run"
+			result_add 0 1 0
+			summary_add "$(printf '%-28s FAILED: CHECK_QUIET_ONLY and no quiet test to run' "$kver")"
+			return
+		fi
 	fi
 	if in_list "$kver" "${CHECK_CORE:-}"; then
 		[ ${#tests[@]} -gt 0 ] || mapfile -t tests < <("$RUNNER" -l 2>/dev/null)
@@ -273,6 +289,10 @@ one_kernel()
 		fi
 		core=" [core]"
 		say "[$n/${#kvers[@]}] $kver: CHECK_CORE: ${tests[*]}"
+		for t in "${CORE_TESTS[@]}"; do
+			"$RUNNER" -l 2>/dev/null | grep -qx "$t.sh" ||
+				say "[$n/${#kvers[@]}] $kver: warning: core test $t is not in $RUNNER's list"
+		done
 	fi
 	log=build/check/$kver
 	[ "$SANITIZE" = 1 ] && log+=-sanitize
@@ -397,6 +417,9 @@ trap 'rm -rf "$RESULTS"' EXIT
 JOBS=${CHECK_JOBS:-$(nproc 2>/dev/null || echo 1)}
 LOG_TAG=""
 RUN_TESTS=("${TESTS[@]}")
+# parallel: the VMs side by side; quiet: the quiet tests alone; all: one
+# kernel after the other, everything.
+PHASE=all
 if [ "$JOBS" -gt 1 ] && [ "${#kvers[@]}" -gt 1 ]; then
 	all=("${TESTS[@]}")
 	[ ${#all[@]} -gt 0 ] || mapfile -t all < <("$RUNNER" -l 2>/dev/null)
@@ -412,6 +435,7 @@ if [ "$JOBS" -gt 1 ] && [ "${#kvers[@]}" -gt 1 ]; then
 	# The VMs side by side, each line of output tagged with its kernel
 	# (build/check/KVER.log has it untagged).
 	if [ ${#par[@]} -gt 0 ] || [ ${#all[@]} -eq 0 ]; then
+		PHASE=parallel
 		say "CHECK_JOBS=$JOBS: up to $JOBS of the ${#kvers[@]} kernels at once${par:+: ${par[*]}}"
 		RUN_TESTS=("${par[@]}")
 		running=0
@@ -426,7 +450,9 @@ if [ "$JOBS" -gt 1 ] && [ "${#kvers[@]}" -gt 1 ]; then
 		done
 		wait
 	fi
-	if [ ${#quiet[@]} -gt 0 ]; then
+	# (A CHECK_QUIET_ONLY kernel with no quiet test fails here.)
+	if [ ${#quiet[@]} -gt 0 ] || [ -n "${CHECK_QUIET_ONLY:-}" ]; then
+		PHASE=quiet
 		if [ -n "${CHECK_QUIET_LOCK:-}" ]; then
 			say "waiting for $CHECK_QUIET_LOCK (another job on this host)"
 			flock "$CHECK_QUIET_LOCK" true
@@ -435,6 +461,8 @@ if [ "$JOBS" -gt 1 ] && [ "${#kvers[@]}" -gt 1 ]; then
 		RUN_TESTS=("${quiet[@]}")
 		LOG_TAG=-quiet
 		for i in "${!kvers[@]}"; do
+			[ ${#quiet[@]} -gt 0 ] || in_list "${kvers[i]}" "$CHECK_QUIET_ONLY" ||
+				continue
 			one_kernel $((i + 1)) "${kvers[i]}"
 		done
 	fi
@@ -464,7 +492,9 @@ done
 # a minute per kernel).  Needs root and dkms.  Not part of a SANITIZE=1 or
 # CHECK_TESTS run; CHECK_DKMS=0 leaves it out.
 # Not for make debug-kernel's kernel, which is nobody's install target.
-dkms_kvers=$(printf '%s\n' "${kvers[@]}" | grep -v -e '-stt-debug$' -e '^debug$' | paste -sd' ')
+read -r -a dkms_list <<<"${CHECK_DKMS_KVERS:-${kvers[*]}}"
+dkms_kvers=$(printf '%s\n' "${dkms_list[@]}" |
+	grep -v -e '-stt-debug$' -e '^debug$' | paste -sd' ')
 if [ "${CHECK_DKMS:-1}" = 1 ] && [ -z "${CHECK_RUNNER:-}" ] && [ -n "$dkms_kvers" ] &&
 	[ "$SANITIZE" = 0 ] && [ ${#TESTS[@]} -eq 0 ]; then
 	t0=$SECONDS
