@@ -105,9 +105,14 @@ in_list()
 	return 1
 }
 
-# "tools/check.sh --quiet-tests" prints them (for .ci/run) and exits.
+# "tools/check.sh --quiet-tests" and "--core-tests" print those lists (for
+# .ci/run) and exit.
 if [ "${1:-}" = --quiet-tests ]; then
 	echo "${QUIET_TESTS[*]}"
+	exit 0
+fi
+if [ "${1:-}" = --core-tests ]; then
+	echo "${CORE_TESTS[*]}"
 	exit 0
 fi
 
