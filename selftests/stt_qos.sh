@@ -186,7 +186,20 @@ rto_port()
 		--connect-timeout 5000 >"$TMP/rto.iperf" 2>&1 &
 	cpid=$!
 	stt_track_pid "$cpid"
-	stt_sleep 2
+	# The blackout must hit the stream, not its connect: under load (a
+	# sanitizer VM beside others) the client took longer than the 2 s this
+	# test once slept.  Wait until A's data socket has sent 1 MB.
+	local i sent=0
+	for i in $(seq 1 100); do
+		sent=$(nsx "$NS_A" ss -tinH state established '( sport = :5206 )' |
+			grep -o 'bytes_sent:[0-9]*' | cut -d: -f2 | sort -n | tail -n1)
+		[ "${sent:-0}" -ge 1000000 ] && break
+		stt_sleep 0.2
+	done
+	if [ "${sent:-0}" -lt 1000000 ]; then
+		ktap_info "the stream did not start (A's bytes_sent ${sent:-0})"
+		ok=1
+	fi
 	cap_start "$cap" 20000 60 || ok=1
 	t0=$(tcpext "$NS_A" TcpTimeoutRehash) o0=$(tcpext "$NS_A" TCPTimeouts)
 	stt_sleep 1
