@@ -60,6 +60,10 @@ VM_IP=([1]=10.0.1.1 [2]=10.0.1.2 [3]=10.0.2.3)
 VM_MAC=([1]=00:00:00:00:01:01 [2]=00:00:00:00:01:02 [3]=00:00:00:00:02:03)
 VM_GW=([1]=10.0.1.254 [2]=10.0.1.254 [3]=10.0.2.254)
 
+# elapsed WHAT: how long the test has taken so far, as a note (TCG is slow,
+# and the runtime is part of what this test reports).
+elapsed() { ktap_info "$1 after ${SECONDS}s"; }
+
 ###########################################################################
 # Cleanup: every daemon by its pidfile, the netns, then vport-stt.ko once
 # its datapath ports are gone with the netns.
@@ -155,8 +159,25 @@ cx()
 	nsx "$C" env OVS_RUNDIR="$CD" OVS_LOGDIR="$CD" OVS_DBDIR="$CD" \
 		OVN_RUNDIR="$CD" OVN_LOGDIR="$CD" OVN_DBDIR="$CD" "$@"
 }
-nbctl() { cx ovn-nbctl --db="unix:$CD/nb.sock" --timeout=60 "$@"; }
-sbctl() { cx ovn-sbctl --db="unix:$CD/sb.sock" --timeout=60 "$@"; }
+# The control commands reach the daemons through their unix sockets, which
+# work from any netns: no ip netns exec for them (each costs under TCG, and
+# the waits below poll them).
+nbctl() { ovn-nbctl --db="unix:$CD/nb.sock" --timeout=60 "$@"; }
+sbctl() { ovn-sbctl --db="unix:$CD/sb.sock" --timeout=60 "$@"; }
+
+# ovn_wait SECS CMD...: poll CMD once a second for up to SECS seconds
+# (stt_wait_for's five times a second would take CPU from the daemons
+# being waited for).
+ovn_wait()
+{
+	local i
+
+	for ((i = 0; i < $1; i++)); do
+		"${@:2}" && return 0
+		stt_sleep 1
+	done
+	"${@:2}"
+}
 
 central_start()
 {
@@ -199,7 +220,10 @@ hx()
 		OVS_SYSCONFDIR="$d" OVN_RUNDIR="$d" OVN_LOGDIR="$d" OVN_DBDIR="$d" \
 		"${@:2}"
 }
-vsctl() { hx "$1" ovs-vsctl --db="unix:$TMP/ch$1/db.sock" --timeout=60 "${@:2}"; }
+vsctl() { ovs-vsctl --db="unix:$TMP/ch$1/db.sock" --timeout=60 "${@:2}"; }
+# appctl N CMD...: ovs-appctl to chassis N's ovs-vswitchd (found by its
+# pidfile in OVS_RUNDIR).
+appctl() { OVS_RUNDIR="$TMP/ch$1" ovs-appctl -t ovs-vswitchd "${@:2}"; }
 
 chassis_start()
 {
@@ -244,7 +268,7 @@ tunnels_ok()
 	[ "$(grep -c . <<<"$out")" = "$2" ] || return 1
 	# "name,ofport,": an OpenFlow port and no error.
 	! grep -vqE '^[^,]+,[1-9][0-9]*,$' <<<"$out" || return 1
-	hx "$1" ovs-appctl dpctl/show 2>/dev/null | grep -q 'port [0-9]*: stt_sys_7471'
+	appctl "$1" dpctl/show 2>/dev/null | grep -q 'port [0-9]*: stt_sys_7471'
 }
 
 # tunnels_show N: the tunnel ports as KTAP notes.
@@ -259,7 +283,7 @@ for i in 1 2 3; do
 	chassis_start "$i" || ok=1
 done
 for i in 1 2 3; do
-	stt_wait_for 60 chassis_ready "$i" || {
+	ovn_wait 60 chassis_ready "$i" || {
 		ok=1
 		ktap_info "ch$i not ready:"
 		tail -n 5 "$TMP/ch$i"/*.log 2>/dev/null | ktap_info
@@ -270,11 +294,12 @@ ktap_check "three chassis: ovsdb-server, ovs-vswitchd, ovn-controller; br-int cr
 
 ok=0
 for i in 1 2 3; do
-	stt_wait_for 60 tunnels_ok "$i" 2 || ok=1
+	ovn_wait 60 tunnels_ok "$i" 2 || ok=1
 	ktap_info "ch$i:"
 	tunnels_show "$i"
 done
 ktap_check "each chassis has a type=stt tunnel port to each other one (no error) and stt_sys_7471 in its datapath" "$ok"
+elapsed "OVN up"
 
 ###########################################################################
 # Logical topology and the VMs.
@@ -324,11 +349,12 @@ for i in 1 2 3; do
 		vm_plug "$i" "$i" || ok=1
 done
 for i in 1 2 3; do
-	stt_wait_for 60 bound_to "vm$i" "ch$i" || { ok=1; ktap_info "vm$i is not bound to ch$i"; }
+	ovn_wait 60 bound_to "vm$i" "ch$i" || { ok=1; ktap_info "vm$i is not bound to ch$i"; }
 done
 nbctl --wait=hv --timeout=60 sync || ok=1
 nbctl show 2>&1 | ktap_info
 ktap_check "ls1, ls2 and lr0 configured; vm1, vm2, vm3 bound on ch1, ch2, ch3 and up" "$ok"
+elapsed "VMs bound"
 
 # OVN's keys, from the SB database.
 dp_key() { sbctl --bare --columns=tunnel_key find datapath_binding external_ids:name="$1"; }
@@ -350,7 +376,7 @@ ctx() { printf '0x%016x' $(($1 | ($2 << 24) | ($3 << 40))); }
 ###########################################################################
 
 PCAP1=$TMP/phase1.pcap
-stt_cap_start "$U" ul1 "$PCAP1" "tcp port 7471" 3000 || true
+stt_cap_start "$U" ul1 "$PCAP1" "tcp port 7471" 1000 || true
 
 ktap_result "ping vm1 (ch1) -> vm2 (ch2), same switch ls1: 5 of 5" \
 	stt_ping "${V[1]}" "${VM_IP[2]}" 5
@@ -365,6 +391,7 @@ ktap_check "iperf3 vm1 -> vm2 (ch1 -> ch2, switch ls1) moves data" \
 ktap_check "iperf3 vm3 -> vm1 (ch3 -> ch1, router lr0) moves data" \
 	"$([ -n "$MBPS3" ] && echo 0)"
 stt_cap_stop
+elapsed "traffic done"
 
 # ctx_seen PCAP: "src dst context_id" of every STT frame head, sorted
 # with counts.
@@ -392,6 +419,7 @@ ctx_check()
 }
 
 SEEN1=$(ctx_seen "$PCAP1")
+elapsed "first capture decoded"
 ktap_info "STT frames on ch1's underlay port (count, src, dst, Context ID):"
 ktap_info "$SEEN1"
 ktap_info "expected: dp | outport << 24 | inport << 40"
@@ -418,24 +446,25 @@ ktap_check "STT ch1 <-> ch3 (routed) carries the destination switch's Context ID
 
 ok=0
 chassis_start 4 || ok=1
-stt_wait_for 60 chassis_ready 4 || ok=1
+ovn_wait 60 chassis_ready 4 || ok=1
 for i in 1 2 3 4; do
-	stt_wait_for 60 tunnels_ok "$i" 3 || { ok=1; ktap_info "ch$i:"; tunnels_show "$i"; }
+	ovn_wait 60 tunnels_ok "$i" 3 || { ok=1; ktap_info "ch$i:"; tunnels_show "$i"; }
 done
 ktap_check "ch4 joins: every chassis has three STT tunnel ports" "$ok"
+elapsed "ch4 up"
 
 ok=0
 vsctl 2 del-port br-int vm2 &&
 	ip -n "${H[2]}" link set vm2 netns "${H[4]}" &&
 	ip -n "${H[4]}" link set vm2 up &&
 	vm_plug 2 4 || ok=1
-stt_wait_for 60 bound_to vm2 ch4 || ok=1
+ovn_wait 60 bound_to vm2 ch4 || ok=1
 nbctl --wait=hv --timeout=60 sync || ok=1
 ktap_info "vm2's binding: $(sbctl --bare --columns=chassis find port_binding logical_port=vm2) = $(sbctl --bare get chassis "$(sbctl --bare --columns=chassis find port_binding logical_port=vm2)" name 2>&1)"
 ktap_check "vm2 moved from ch2 to ch4: its port binding follows to ch4" "$ok"
 
 PCAP2=$TMP/phase2.pcap
-stt_cap_start "$U" ul1 "$PCAP2" "tcp port 7471" 3000 || true
+stt_cap_start "$U" ul1 "$PCAP2" "tcp port 7471" 1000 || true
 ktap_result "ping vm1 (ch1) -> vm2 (now on ch4): 5 of 5" \
 	stt_ping "${V[1]}" "${VM_IP[2]}" 5
 stt_cap_stop
@@ -453,6 +482,7 @@ fi
 ktap_check "traffic follows vm2: STT ch1 <-> ch4 (192.0.2.4) with the same Context IDs, none to ch2" "$ok"
 
 ktap_result "no STT expert info in either capture" stt_expert_clean "$PCAP1" "$PCAP2"
+elapsed "captures checked"
 
 check_dmesg
 ktap_finished
