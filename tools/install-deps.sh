@@ -38,6 +38,8 @@ PACKAGES=(
 	# vport-stt.ko: pahole reads openvswitch.ko's layouts (tools/ovs-layout.sh);
 	# stt_ovs.sh runs Debian's own Open vSwitch in the VM
 	dwarves openvswitch-switch
+	# stt_ovn.sh: OVN 23.03's ovn-northd, NB/SB schemas and ovn-controller
+	ovn-central ovn-host
 	# make debug-kernel (tools/debug-kernel/build.sh)
 	flex bison libssl-dev
 )
@@ -64,8 +66,9 @@ echo 'wireshark-common wireshark-common/install-setuid boolean false' |
 	debconf-set-selections
 echo "install-deps: apt-get update"
 retry apt-get -q update || exit 1
-# Open vSwitch's services must not start on the host: the selftests run
-# their own ovsdb-server and ovs-vswitchd in the VM's netns.
+# Open vSwitch's and OVN's services must not start on the host: the
+# selftests run their own ovsdb-server, ovs-vswitchd, ovn-northd and
+# ovn-controller in the VM's netns.
 policy=/usr/sbin/policy-rc.d
 own_policy=0
 if [ ! -e "$policy" ]; then
