@@ -48,6 +48,7 @@ for f in /usr/share/ovn/ovn-nb.ovsschema /usr/share/ovn/ovn-sb.ovsschema \
 done
 modprobe -q openvswitch 2>/dev/null ||
 	ktap_skip_all "openvswitch.ko is not in this kernel"
+stt_skip_without_vport_api
 VPORT_KO=$(dirname "$(stt_ko_path)")/vport-stt.ko
 [ -f "$VPORT_KO" ] || ktap_skip_all "vport-stt.ko not built for $(uname -r) (see tools/ovs-layout.sh)"
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
