@@ -26,7 +26,8 @@
 #  3. the same port with tos=inherit, df_default=true and no ttl: the inner
 #     DSCP (ping -Q) in the outer header, DF set, TTL 64;
 #  4. in_key on receive: frames from B with another Context ID reach
-#     stt_sys_7480 but OVS delivers none, and says so in its log;
+#     stt_sys_7480 but OVS delivers none, and says so in its log; nor
+#     frames with in_key sent to A's address other than local_ip;
 #  5. ovs-vswitchd killed (SIGKILL) and started again on the same database
 #     while a ping runs through the port: bounded loss, the port is back
 #     without an error, the new ovs-vswitchd.log has no ERR line;
@@ -67,7 +68,7 @@ VPORT_KO=$(dirname "$(stt_ko_path)")/vport-stt.ko
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 36
+ktap_plan 37
 
 OVS=$TMP/ovs
 mkdir -p "$OVS"
@@ -333,8 +334,17 @@ LOGBAD=$(grep 'receive tunnel port not found' "$OVS/ovs-vswitchd.log" | tail -1)
 ktap_info "ovs-vswitchd.log: ${LOGBAD:-nothing}"
 ktap_check "ovs-vswitchd.log: receive tunnel port not found, tun_id=$K_BAD" \
 	"$(grep -q "tun_id=$(printf '0x%x' "$K_BAD")" <<<"$LOGBAD" && echo 0)"
+# local_ip on receive: the right key to A's other address is not p2's.
+stt_try ip -n "$NS_B" route change 10.0.2.1/32 encap ip id "$K_IN" dst "$UL_IP_A" dev sttx
+RX0=$(rx_pkts)
+ping_none "$NS_B" 10.0.2.1
+RC=$?
+RX1=$(rx_pkts)
+ktap_info "stt_sys_7480 rx_packets: +$((RX1 - RX0))"
+ktap_check "local_ip=$LOCAL2 on receive: in_key sent to $UL_IP_A reaches stt_sys_7480 but is not delivered (0 of 5 pings)" \
+	"$([ "$RC" = 0 ] && [ $((RX1 - RX0)) -ge 5 ] && echo 0)"
 stt_try ip -n "$NS_B" route change 10.0.2.1/32 encap ip id "$K_IN" dst "$LOCAL2" dev sttx
-ktap_result "back to in_key: B -> br2 3 of 3" stt_ping "$NS_B" 10.0.2.1 3
+ktap_result "back to in_key and local_ip: B -> br2 3 of 3" stt_ping "$NS_B" 10.0.2.1 3
 
 ###########################################################################
 # 5. ovs-vswitchd killed and restarted while traffic runs.
