@@ -18,7 +18,8 @@
 # decoded by tshark, as a cross-check of the decoder.
 #
 #  1. defaults: a port with remote_ip and key only sends to 7471, from the
-#     route's source, TOS 0, TTL 64, DF set, Context ID = key;
+#     route's source, TOS 0, TTL 64, DF set, Context ID = key; an inner
+#     ECT(1) packet with DSCP 46 leaves with outer TOS 0x01;
 #  2. a port with dst_port=7480 local_ip=192.0.2.11 tos=0x28 ttl=33
 #     df_default=false in_key=K_IN out_key=K_OUT, talking to B's external
 #     stt device (an lwtunnel route sends with K_IN): each option on the
@@ -68,7 +69,7 @@ VPORT_KO=$(dirname "$(stt_ko_path)")/vport-stt.ko
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 37
+ktap_plan 39
 
 OVS=$TMP/ovs
 mkdir -p "$OVS"
@@ -236,6 +237,15 @@ ktap_info "tshark: Context IDs A -> B: $TS"
 ktap_check "tshark decodes p0's frames as STT with Context ID $KEY" \
 	"$(awk -v k="$KEY" '{ n += $1; if ($2 != k) bad++ }
 		END { exit !(n >= 3 && !bad) }' <<<"$TS" && echo 0)"
+
+# tos unset (0): OVS hands the datapath tos = 0 | the inner ECN field, so
+# an ECT(1) inner packet comes with tunnel tos 1, which must not be read as
+# "inherit" (the kernel's vxlan and geneve take a metadata tos literally):
+# only the ECN field goes outside, never the inner DSCP.
+ktap_result "p0: ping with inner TOS 0xb9 (DSCP 46, ECT(1)) while veth_a is captured" \
+	capture p0ecn "$NS_A" 10.0.0.2 -Q 0xb9
+ktap_check "p0, tos unset, inner TOS 0xb9: outer TOS 0x01 (inner ECN only, not the inner DSCP)" \
+	"$(every "$TMP/p0ecn.txt" "$UL_IP_A" "$UL_IP_B" '$3 == "0x01"' && echo 0)"
 
 ###########################################################################
 # 2. Every option at once, each checked on its own.
