@@ -146,8 +146,8 @@ port_ok()
 {
 	local err ofport
 
-	err=$(vsctl get interface "$1" error 2>&1)
-	ofport=$(vsctl get interface "$1" ofport 2>&1)
+	err=$(vsctl get interface "$1" error 2>/dev/null)
+	ofport=$(vsctl get interface "$1" ofport 2>/dev/null)
 	[ "$err" = '[]' ] && [ "$ofport" -gt 0 ] 2>/dev/null
 }
 port_state() { ktap_info "$1: error $(vsctl get interface "$1" error 2>&1), ofport $(vsctl get interface "$1" ofport 2>&1)"; }
@@ -422,8 +422,8 @@ ktap_check "a second external device on 7471 is refused: \"An external STT devic
 stt_try ip -n "$NS_A" link add ext2 type stt external dstport 7490
 vsctl add-port br2 p90 -- set interface p90 type=stt \
 	options:remote_ip=192.0.2.99 options:dst_port=7490 >/dev/null 2>&1
-stt_wait_for 10 eval '[ "$(vsctl get interface p90 error 2>&1)" != "[]" ]'
-ERR=$(vsctl get interface p90 error 2>&1)
+stt_wait_for 10 eval '[ "$(vsctl get interface p90 error 2>/dev/null)" != "[]" ]'
+ERR=$(vsctl get interface p90 error 2>/dev/null)
 ktap_info "p90 (dst_port 7490, held by ext2): error $ERR"
 ktap_check "an OVS port on a dstport an external device holds: Interface error \"... (Device or resource busy)\", ext2 untouched" \
 	"$(grep -q 'Device or resource busy' <<<"$ERR" &&
