@@ -453,7 +453,15 @@ static int stt_cfg_from_info(struct stt_config *pkt,
 		return -EINVAL;
 	pkt->key = be64_to_cpu(key->tun_id);
 	pkt->dport = key->tp_dst ?: cfg->dport;
-	pkt->tos = key->tos;		/* 1 is "inherit", as for vxlan */
+	/*
+	 * Taken literally, as vxlan and geneve take a metadata TOS: 1 means
+	 * "inherit" only in a device's own configuration.  Its ECN bits are
+	 * the inner packet's anyway (stt_outer_tos()), and without them the
+	 * value can never be STT_TOS_INHERIT: Open vSwitch passes tos 0 |
+	 * the inner ECN field, 1 for an ECT(1) packet, whose inner DSCP must
+	 * not leak outside.
+	 */
+	pkt->tos = key->tos & ~INET_ECN_MASK;
 	pkt->ttl = key->ttl;		/* 0: the route's (1 for multicast) */
 	pkt->df = stt_tun_df(key) ? STT_DF_SET : STT_DF_UNSET;
 	pkt->sport_min = cfg->sport_min;

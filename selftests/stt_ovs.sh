@@ -105,8 +105,8 @@ port_ok()
 {
 	local err ofport
 
-	err=$(vsctl get interface "$1" error 2>&1)
-	ofport=$(vsctl get interface "$1" ofport 2>&1)
+	err=$(vsctl get interface "$1" error 2>/dev/null)
+	ofport=$(vsctl get interface "$1" ofport 2>/dev/null)
 	ktap_info "$1: error $err, ofport $ofport"
 	[ "$err" = '[]' ] && [ "$ofport" -gt 0 ] 2>/dev/null
 }
