@@ -70,11 +70,28 @@ stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL
 for m in sch_ingress cls_flower act_gact; do
 	modprobe -q "$m" || ktap_skip_all "no $m module"
 done
+# 7.x builds sha256, sha512 and aes in under those names (6.x: *_generic
+# modules) and has no drbg at all: its echainiv no longer seeds from it.
+ipsec_mod()
+{
+	local m
+
+	for m in "$@"; do
+		modprobe -q "$m" 2>/dev/null && return 0
+		grep -q "/$m\.ko\$" "/lib/modules/$(uname -r)/modules.builtin" && return 0
+	done
+	return 1
+}
 IPSEC_MISSING=""
-for m in xfrm_user esp4 authenc echainiv hmac sha256_generic cbc aes_generic \
-	sha512_generic ctr drbg; do
-	modprobe -q "$m" 2>/dev/null || IPSEC_MISSING+=" $m"
+for spec in xfrm_user esp4 authenc echainiv hmac sha256_generic,sha256 cbc \
+	aes_generic,aes sha512_generic,sha512 ctr; do
+	ipsec_mod ${spec//,/ } || IPSEC_MISSING+=" $spec"
 done
+# drbg: wherever the kernel has it (a module on 6.1, built in on 6.12).
+if modprobe -n -q drbg 2>/dev/null ||
+	grep -q '/drbg\.ko$' "/lib/modules/$(uname -r)/modules.builtin"; then
+	ipsec_mod drbg || IPSEC_MISSING+=" drbg"
+fi
 [ -r /proc/net/xfrm_stat ] || IPSEC_MISSING+=" CONFIG_XFRM_STATISTICS"
 NAT_MISSING=""
 for m in nft_chain_nat nft_masq nf_conntrack_netlink; do
