@@ -88,9 +88,9 @@ QUIET_TESTS=(stt_flood stt_bench_smoke)
 # The core subset: what a kernel named in CHECK_CORE runs (CI's choice for
 # its older kernels, see .ci/run): the netlink API, a tunnel with traffic,
 # every malformed-input class, transfers through loss and reordering,
-# teardown under load, module unload, and Open vSwitch and OVN.
+# teardown under load, module unload, and Open vSwitch's type=stt.
 CORE_TESTS=(stt_netlink stt_basic stt_crafted stt_faults stt_teardown stt_rmmod
-	stt_ovs stt_ovn)
+	stt_ovs)
 
 # in_list KVER LIST: KVER is one of LIST's (versions or vm-run prefixes
 # such as 6.1 or 6.12-rt).
