@@ -114,10 +114,11 @@ int stt_tso_prepare(struct sk_buff *skb, struct stthdr *sh)
 	skb_reset_mac_header(skb);
 
 	/*
-	 * One rule for tags (README, "VLAN tags"): the frame's outermost tag
-	 * travels in the header's VLAN field when it is 802.1Q, whether the
-	 * stack handed it over accelerated or in the frame (a packet socket,
-	 * tx-vlan-hw-insert off); every other tag stays in the payload.
+	 * One rule for tags (docs/design.md, "VLAN tags, one rule"): the
+	 * frame's outermost tag travels in the header's VLAN field when it
+	 * is 802.1Q, whether the stack handed it over accelerated or in the
+	 * frame (a packet socket, tx-vlan-hw-insert off); every other tag
+	 * stays in the payload.
 	 */
 	if (!skb_vlan_tag_present(skb) &&
 	    eth_hdr(skb)->h_proto == htons(ETH_P_8021Q)) {

@@ -283,7 +283,7 @@ struct stt_net {
 	struct nf_hook_ops	nf_ops[STT_NF_OPS];	/* priv: this stt_net */
 };
 
-/* Defaults, justified in the README. */
+/* Defaults, justified in docs/design.md, "Reassembly limits". */
 #define STT_REASM_HIGH_THRESH	(32UL << 20)
 #define STT_REASM_LOW_THRESH	(24UL << 20)
 #define STT_REASM_TIMEOUT_MS	100
