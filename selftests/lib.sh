@@ -248,14 +248,33 @@ nsx()
 
 stt_have() { command -v "$1" >/dev/null 2>&1; }
 
-# stt_skip_without_vport_api: skip the whole test when the loaded
-# openvswitch.ko has no vport plug-in interface (Linux 7.x: it exports no
-# __ovs_vport_ops_register, so vport-stt.ko cannot exist there; see
-# docs/ovs.md).  Call after modprobe openvswitch.
-stt_skip_without_vport_api()
+# stt_require_vport: what a test of Open vSwitch's type=stt needs, or skip
+# the whole test saying which is missing: openvswitch.ko, its vport
+# plug-in interface (Linux 7.x's exports no __ovs_vport_ops_register, so
+# vport-stt.ko cannot exist there; see docs/ovs.md), and vport-stt.ko built
+# for this kernel.  Sets VPORT_KO.
+stt_require_vport()
 {
+	modprobe -q openvswitch 2>/dev/null ||
+		ktap_skip_all "openvswitch.ko is not in this kernel"
 	grep -qw __ovs_vport_ops_register /proc/kallsyms ||
 		ktap_skip_all "openvswitch.ko of $(uname -r) has no vport plug-in interface: no module can add type=stt there (docs/ovs.md)"
+	VPORT_KO=$(dirname "$(stt_ko_path)")/vport-stt.ko
+	[ -f "$VPORT_KO" ] ||
+		ktap_skip_all "vport-stt.ko not built for $(uname -r) (see tools/ovs-layout.sh)"
+}
+
+# stt_load_vport: load vport-stt.ko, as modprobe vport-type-106 would (the
+# kernel's request_module does not work in the VM), one KTAP point; bail
+# out if it does not load.
+stt_load_vport()
+{
+	if [ -d /sys/module/vport_stt ] || insmod "$VPORT_KO"; then
+		ktap_pass "vport-stt.ko loads (alias $(modinfo -F alias "$VPORT_KO"))"
+	else
+		dmesg | tail -3 | ktap_info
+		ktap_bail "vport-stt.ko does not load"
+	fi
 }
 
 # Skip the whole test (exit 4) unless we are root and every command exists.

@@ -46,11 +46,7 @@ for f in /usr/share/ovn/ovn-nb.ovsschema /usr/share/ovn/ovn-sb.ovsschema \
 	/usr/share/openvswitch/vswitch.ovsschema; do
 	[ -f "$f" ] || ktap_skip_all "OVN/OVS schema missing: $f"
 done
-modprobe -q openvswitch 2>/dev/null ||
-	ktap_skip_all "openvswitch.ko is not in this kernel"
-stt_skip_without_vport_api
-VPORT_KO=$(dirname "$(stt_ko_path)")/vport-stt.ko
-[ -f "$VPORT_KO" ] || ktap_skip_all "vport-stt.ko not built for $(uname -r) (see tools/ovs-layout.sh)"
+stt_require_vport
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
 ktap_plan 17
@@ -106,12 +102,7 @@ ovn_stop()
 }
 STT_CLEANUP_HOOKS+=(ovn_stop)
 
-if [ -d /sys/module/vport_stt ] || insmod "$VPORT_KO"; then
-	ktap_pass "vport-stt.ko loads (alias $(modinfo -F alias "$VPORT_KO"))"
-else
-	dmesg | tail -3 | ktap_info
-	ktap_bail "vport-stt.ko does not load"
-fi
+stt_load_vport
 
 ###########################################################################
 # Underlay: a bridge in U; central and chassis hang off it.

@@ -36,11 +36,7 @@ KEY1=0x5354540000000099
 ktap_header
 stt_require ovs-vsctl ovs-vswitchd ovsdb-server ovsdb-tool ovs-appctl ovs-ofctl \
 	iperf3 ping
-modprobe -q openvswitch 2>/dev/null ||
-	ktap_skip_all "openvswitch.ko is not in this kernel"
-stt_skip_without_vport_api
-VPORT_KO=$(dirname "$(stt_ko_path)")/vport-stt.ko
-[ -f "$VPORT_KO" ] || ktap_skip_all "vport-stt.ko not built for $(uname -r) (see tools/ovs-layout.sh)"
+stt_require_vport
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
@@ -49,12 +45,7 @@ ktap_plan 15
 # The module, as modprobe vport-type-106 would load it.
 unload_vport() { rmmod vport-stt 2>/dev/null; }
 STT_CLEANUP_HOOKS+=(unload_vport)
-if [ -d /sys/module/vport_stt ] || insmod "$VPORT_KO"; then
-	ktap_pass "vport-stt.ko loads (alias $(modinfo -F alias "$VPORT_KO"))"
-else
-	dmesg | tail -3 | ktap_info
-	ktap_bail "vport-stt.ko does not load"
-fi
+stt_load_vport
 
 setup_ns NS_A NS_B || ktap_bail "cannot create the netns"
 stt_try ip link add "$UL_A" netns "$NS_A" type veth peer name "$UL_B" netns "$NS_B" &&

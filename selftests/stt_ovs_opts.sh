@@ -57,16 +57,12 @@ ktap_header
 stt_require ovs-vsctl ovs-vswitchd ovsdb-server ovsdb-tool ovs-appctl ovs-dpctl \
 	dumpcap tshark ping
 stt_have python3 || [ -x /usr/bin/python3 ] || ktap_skip_all "python3 missing"
-modprobe -q openvswitch 2>/dev/null ||
-	ktap_skip_all "openvswitch.ko is not in this kernel"
-stt_skip_without_vport_api
+stt_require_vport
 # What the kernel would autoload for ovs-vswitchd (request_module may not
 # work here): the netfilter netlink socket for conntrack (without it the
 # log has "netlink_socket|ERR|fcntl: Protocol not supported"), and the
 # kernel's own geneve port, the restart's reference.
 modprobe -qa nfnetlink nf_conntrack_netlink vport-geneve 2>/dev/null
-VPORT_KO=$(dirname "$(stt_ko_path)")/vport-stt.ko
-[ -f "$VPORT_KO" ] || ktap_skip_all "vport-stt.ko not built for $(uname -r) (see tools/ovs-layout.sh)"
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
@@ -92,12 +88,7 @@ stop_ovs()
 unload_vport() { rmmod vport-stt 2>/dev/null; }
 STT_CLEANUP_HOOKS+=(stop_ovs unload_vport)
 
-if [ -d /sys/module/vport_stt ] || insmod "$VPORT_KO"; then
-	ktap_pass "vport-stt.ko loads"
-else
-	dmesg | tail -3 | ktap_info
-	ktap_bail "vport-stt.ko does not load"
-fi
+stt_load_vport
 
 # B: stt0 (classic, KEY, 7471) for OVS's port p0; sttx (external, 7480) for
 # the port with every option, which sends to A's $LOCAL2 with K_IN through
