@@ -11,8 +11,9 @@
 #    Then "srcport 50000 50003" by changelink: 100 flows use exactly
 #    those four ports, each of them.  A TCP stream keeps its outer source
 #    port across retransmission timeouts (netem drops all of A's packets
-#    for 2 s; TCP rehashes the sender's sk_txhash on each timeout,
-#    TcpTimeoutRehash).
+#    for at least 2 s, until A's socket has timed out; TCP rehashes the
+#    sender's sk_txhash on each timeout, TcpTimeoutRehash), and the stream
+#    recovers.
 # 2. ttl inherit: an inner ping with TTL 33 leaves with outer TTL 33; an
 #    inner ARP request (not IP) with the route's default, 64.  df unset,
 #    set and inherit (vxlan/geneve semantics) against inner DF set and
@@ -165,34 +166,64 @@ tcpext()
 		$1 == "TcpExt:" { print $c[n] + 0 }' /proc/net/netstat
 }
 
-# A paced TCP stream from A to B over stt0 with a 2 s blackout on A's
-# underlay in the middle.  A is the sender and the accepting side (iperf3
-# -R: the client in B receives), whose socket rehashes its sk_txhash on
-# each retransmission timeout (net.core.txrehash); the outer source port,
-# a hash of the inner headers, must not move.  A's inner neighbour is
-# pinned so that no ARP frame joins the capture.
+# A paced TCP stream from A to B over stt0 with a blackout on A's
+# underlay in the middle, held until A's socket has timed out at least
+# once.  A is the sender and the accepting side (iperf3 -R: the client in
+# B receives), whose socket rehashes its sk_txhash on each retransmission
+# timeout (net.core.txrehash); the outer source port, a hash of the inner
+# headers, must not move.  A's inner neighbour is pinned so that no ARP
+# frame joins the capture.
+#
+# Nothing here depends on how fast the VM is: dumpcap took over 10 s to
+# start in a sanitizer VM beside three others, and a fixed-length stream
+# with a fixed blackout could end before the blackout began.  The stream
+# runs until the test is done with it, and the blackout lasts until the
+# timeout it is there to cause has happened.
+rto_sent()
+{
+	nsx "$NS_A" ss -tinH state established '( sport = :5206 )' |
+		grep -o 'bytes_sent:[0-9]*' | cut -d: -f2 | sort -n | tail -n1
+}
+
+# rto_kill NS: SIGTERM to the iperf3 processes in NS ($! of a backgrounded
+# nsx is a subshell, not iperf3).
+rto_kill()
+{
+	local pid
+
+	for pid in $(ip netns pids "$1"); do
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = iperf3 ] && kill "$pid"
+	done
+	return 0
+}
+
+# rto_quiet: no connected socket of A on port 5206 (TIME-WAIT sends
+# nothing).
+rto_quiet()
+{
+	! nsx "$NS_A" ss -tanH '( sport = :5206 )' | grep -qvE '^(TIME-WAIT|LISTEN)'
+}
+
 rto_port()
 {
-	local mac t0 t1 o0 o1 ports cpid cap=$TMP/rto.pcap ok=0
+	local mac t0 t1 o0 o1 ports cpid spid cap=$TMP/rto.pcap ok=0
+	local i sent=0 before after
 
 	modprobe -q sch_netem 2>/dev/null
 	mac=$(nsx "$NS_B" cat "/sys/class/net/$TUN/address")
 	stt_try ip -n "$NS_A" neigh replace "$IN_IP_B" lladdr "$mac" dev "$TUN" \
 		nud permanent || return 1
-	nsx "$NS_A" timeout 60 iperf3 -s -1 -B "$IN_IP_A" -p 5206 >/dev/null 2>&1 &
-	stt_track_pid $!
+	nsx "$NS_A" timeout 300 iperf3 -s -1 -B "$IN_IP_A" -p 5206 >/dev/null 2>&1 &
+	spid=$!
+	stt_track_pid "$spid"
 	stt_sleep 1
-	nsx "$NS_B" timeout 60 iperf3 -c "$IN_IP_A" -p 5206 -R -t 9 -b 20M \
+	nsx "$NS_B" timeout 300 iperf3 -c "$IN_IP_A" -p 5206 -R -t 240 -b 20M \
 		--connect-timeout 5000 >"$TMP/rto.iperf" 2>&1 &
 	cpid=$!
 	stt_track_pid "$cpid"
-	# The blackout must hit the stream, not its connect: under load (a
-	# sanitizer VM beside others) the client took longer than the 2 s this
-	# test once slept.  Wait until A's data socket has sent 1 MB.
-	local i sent=0
+	# The blackout must hit the stream, not its connect.
 	for i in $(seq 1 100); do
-		sent=$(nsx "$NS_A" ss -tinH state established '( sport = :5206 )' |
-			grep -o 'bytes_sent:[0-9]*' | cut -d: -f2 | sort -n | tail -n1)
+		sent=$(rto_sent)
 		[ "${sent:-0}" -ge 1000000 ] && break
 		stt_sleep 0.2
 	done
@@ -200,16 +231,43 @@ rto_port()
 		ktap_info "the stream did not start (A's bytes_sent ${sent:-0})"
 		ok=1
 	fi
-	cap_start "$cap" 20000 60 || ok=1
+	cap_start "$cap" 20000 300 || ok=1
 	t0=$(tcpext "$NS_A" TcpTimeoutRehash) o0=$(tcpext "$NS_A" TCPTimeouts)
 	stt_sleep 1
 	stt_try ip netns exec "$NS_A" tc qdisc add dev "$UL_A" root netem loss 100% ||
 		ok=1
+	# At least 2 s, and until A has timed out (the first RTO comes after
+	# about 200 ms plus the RTT; 30 s is for a starved VM).
 	stt_sleep 2
+	for i in $(seq 1 140); do
+		[ "$(tcpext "$NS_A" TCPTimeouts)" -gt "$o0" ] && break
+		stt_sleep 0.2
+	done
 	stt_try ip netns exec "$NS_A" tc qdisc del dev "$UL_A" root || ok=1
-	wait "$cpid" || { ktap_info "iperf3 -R: $(tail -3 "$TMP/rto.iperf")"; ok=1; }
+	# The stream must recover: 1 MB more after the blackout, in the
+	# capture too.
+	before=$(rto_sent)
+	for i in $(seq 1 150); do
+		after=$(rto_sent)
+		[ "${after:-0}" -ge $((${before:-0} + 1000000)) ] && break
+		stt_sleep 0.2
+	done
+	if [ "${after:-0}" -lt $((${before:-0} + 1000000)) ]; then
+		ktap_info "the stream did not recover after the blackout" \
+			"(A's bytes_sent ${before:-0} -> ${after:-0})"
+		ok=1
+	fi
 	t1=$(tcpext "$NS_A" TcpTimeoutRehash) o1=$(tcpext "$NS_A" TCPTimeouts)
 	stt_cap_stop
+	# End the stream before the next captures: the client's socket
+	# closes with unread data (an RST to A), the server exits, and none
+	# of A's sockets on 5206 may still be sending.
+	rto_kill "$NS_B"
+	wait "$cpid" 2>/dev/null
+	stt_wait_for 20 rto_quiet ||
+		{ ktap_info "A still has sockets on 5206: $(nsx "$NS_A" ss -tanH '( sport = :5206 )')"; ok=1; }
+	rto_kill "$NS_A"
+	wait "$spid" 2>/dev/null
 	ip -n "$NS_A" neigh del "$IN_IP_B" dev "$TUN" 2>/dev/null
 	# The outer TCP source port of every captured segment, counted.
 	ports=$(stt_python - "$cap" <<'PY'
