@@ -277,6 +277,39 @@ stt_load_vport()
 	fi
 }
 
+# stt_ovs_env DIR CMD...: CMD with every Open vSwitch and OVN directory
+# (run, log, database, sysconf) set to DIR, so that several daemons of each
+# kind run side by side, one set per netns.
+stt_ovs_env()
+{
+	local d=$1
+
+	shift
+	stt_run env OVS_RUNDIR="$d" OVS_LOGDIR="$d" OVS_DBDIR="$d" OVS_SYSCONFDIR="$d" \
+		OVN_RUNDIR="$d" OVN_LOGDIR="$d" OVN_DBDIR="$d" "$@"
+}
+
+# stt_ovs_db NS DIR: a new Open_vSwitch database in DIR and its ovsdb-server
+# in NS, listening on DIR/db.sock (pid and log files in DIR too).
+stt_ovs_db()
+{
+	mkdir -p "$2" &&
+		ovsdb-tool create "$2/conf.db" /usr/share/openvswitch/vswitch.ovsschema &&
+		stt_ovs_env "$2" ip netns exec "$1" ovsdb-server "$2/conf.db" \
+			--remote="punix:$2/db.sock" --pidfile="$2/ovsdb-server.pid" \
+			--detach --no-chdir --log-file="$2/ovsdb-server.log" \
+			-vconsole:off 2>/dev/null
+}
+
+# stt_ovs_switchd NS DIR [LOG]: ovs-vswitchd in NS on DIR's database, its
+# log in DIR/LOG.log (default ovs-vswitchd.log).
+stt_ovs_switchd()
+{
+	stt_ovs_env "$2" ip netns exec "$1" ovs-vswitchd "unix:$2/db.sock" \
+		--pidfile="$2/ovs-vswitchd.pid" --detach --no-chdir \
+		--log-file="$2/${3:-ovs-vswitchd}.log" -vconsole:off 2>/dev/null
+}
+
 # Skip the whole test (exit 4) unless we are root and every command exists.
 stt_require()
 {

@@ -204,14 +204,7 @@ fi
 # hx N CMD...: CMD in chassis N's netns with its own directories (OVS_RUNDIR
 # also tells ovn-controller where br-int.mgmt is; OVN_RUNDIR is where
 # ovn-controller 23.03 puts its control socket).
-hx()
-{
-	local d=$TMP/ch$1
-
-	nsx "${H[$1]}" env OVS_RUNDIR="$d" OVS_LOGDIR="$d" OVS_DBDIR="$d" \
-		OVS_SYSCONFDIR="$d" OVN_RUNDIR="$d" OVN_LOGDIR="$d" OVN_DBDIR="$d" \
-		"${@:2}"
-}
+hx() { stt_ovs_env "$TMP/ch$1" ip netns exec "${H[$1]}" "${@:2}"; }
 vsctl() { ovs-vsctl --db="unix:$TMP/ch$1/db.sock" --timeout=60 "${@:2}"; }
 # appctl N CMD...: ovs-appctl to chassis N's ovs-vswitchd (found by its
 # pidfile in OVS_RUNDIR).
@@ -221,20 +214,14 @@ chassis_start()
 {
 	local n=$1 d=$TMP/ch$1
 
-	mkdir -p "$d"
-	ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema &&
-		hx "$n" ovsdb-server "$d/conf.db" --remote="punix:$d/db.sock" \
-			--pidfile="$d/ovsdb-server.pid" --detach --no-chdir \
-			--log-file="$d/ovsdb-server.log" -vconsole:off 2>/dev/null &&
+	stt_ovs_db "${H[$n]}" "$d" &&
 		vsctl "$n" --no-wait init -- set open_vswitch . \
 			external_ids:system-id="ch$n" \
 			external_ids:hostname="ch$n" \
 			external_ids:ovn-remote="$SB_REMOTE" \
 			external_ids:ovn-encap-type=stt \
 			external_ids:ovn-encap-ip="192.0.2.$n" &&
-		hx "$n" ovs-vswitchd "unix:$d/db.sock" --pidfile="$d/ovs-vswitchd.pid" \
-			--detach --no-chdir --log-file="$d/ovs-vswitchd.log" \
-			-vconsole:off 2>/dev/null &&
+		stt_ovs_switchd "${H[$n]}" "$d" &&
 		hx "$n" ovn-controller "unix:$d/db.sock" \
 			--pidfile="$d/ovn-controller.pid" --detach --no-chdir \
 			--log-file="$d/ovn-controller.log" -vconsole:off 2>/dev/null

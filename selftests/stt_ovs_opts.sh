@@ -115,18 +115,9 @@ stt_try ip link add "$UL_A" netns "$NS_A" type veth peer name "$UL_B" netns "$NS
 		link set stt9 up
 	EOF
 
-ovs_start()
-{
-	nsx "$NS_A" ovs-vswitchd "unix:$OVS/db.sock" --pidfile="$OVS/ovs-vswitchd.pid" \
-		--detach --no-chdir --log-file="$OVS/${1:-ovs-vswitchd}.log" \
-		-vconsole:off 2>/dev/null
-}
+ovs_start() { stt_ovs_switchd "$NS_A" "$OVS" "$@"; }
 vsctl() { nsx "$NS_A" ovs-vsctl --db="unix:$OVS/db.sock" --timeout=30 "$@"; }
-if ovsdb-tool create "$OVS/conf.db" /usr/share/openvswitch/vswitch.ovsschema &&
-	nsx "$NS_A" ovsdb-server "$OVS/conf.db" --remote="punix:$OVS/db.sock" \
-		--pidfile="$OVS/ovsdb-server.pid" --detach --no-chdir \
-		--log-file="$OVS/ovsdb-server.log" -vconsole:off 2>/dev/null &&
-	vsctl --no-wait init && ovs_start; then
+if stt_ovs_db "$NS_A" "$OVS" && vsctl --no-wait init && ovs_start; then
 	ktap_pass "ovsdb-server and ovs-vswitchd run in A"
 else
 	tail -5 "$OVS"/*.log 2>/dev/null | ktap_info
