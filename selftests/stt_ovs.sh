@@ -18,10 +18,13 @@
 #     OpenFlow set_field:...->tun_dst and ->tun_id and matched on tun_id on
 #     receive: 5 of 5 pings between br1 (10.0.1.1) and B's stt1
 #     (dstport 7472, its own key);
-#  4. rmmod vport-stt while its ports exist is refused, so is rmmod stt
+#  4. make bench-ovs's kinds (tools/bench/bench-guest.sh, one short wire
+#     round): OVS over stt, geneve, vxlan and gre, two bridges in two more
+#     netns, each carries an iperf3 stream, ovs-stt's through stt_sys_7471;
+#  5. rmmod vport-stt while its ports exist is refused, so is rmmod stt
 #     while vport-stt is loaded; deleting a port removes its device, and
 #     once both are gone rmmod vport-stt succeeds;
-#  5. dmesg clean.
+#  6. dmesg clean.
 #
 # Skips only without openvswitch.ko in the kernel under test, when that
 # openvswitch.ko has no vport plug-in interface (Linux 7.x; docs/ovs.md),
@@ -40,7 +43,7 @@ stt_require_vport
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 15
+ktap_plan 19
 
 # The module, as modprobe vport-type-106 would load it.
 unload_vport() { rmmod vport-stt 2>/dev/null; }
@@ -148,7 +151,35 @@ ktap_check "the tun_id flow matched the replies (n_packets > 0)" \
 	"$(grep "tun_id=$KEY1" <<<"$FLOWS" | grep -q 'n_packets=[1-9]' && echo 0)"
 
 ###########################################################################
-# 4. Module references and port deletion.
+# 4. make bench-ovs's kinds, one short round.
+###########################################################################
+
+BENCH_GUEST=$(dirname "$0")/../tools/bench/bench-guest.sh
+OVS_KINDS="ovs-stt ovs-geneve ovs-vxlan ovs-gre"
+if [ -x "$BENCH_GUEST" ]; then
+	BENCH=$(STT_KO=$(stt_ko_path) BENCH_SECS=2 BENCH_ROUNDS=1 \
+		BENCH_PROFILES=wire BENCH_WORKLOADS=tcp1 BENCH_KINDS="$OVS_KINDS" \
+		BENCH_SETTLE=0 timeout 900 "$BENCH_GUEST" 2>&1)
+	grep -E '^(BENCH-(FATAL|WARN|RESULT|STT|DONE)|bench: set up)' <<<"$BENCH" | ktap_info
+	for k in $OVS_KINDS; do
+		r=$(grep "^BENCH-RESULT .* kind=$k " <<<"$BENCH")
+		ok=$(awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+			END { exit !(NR == 1 && v["value"] > 0 && v["failed"] == "") }' <<<"$r" && echo 0)
+		if [ "$k" = ovs-stt ]; then
+			grep -q '^BENCH-STT .*kind=ovs-stt .*rx_frames=[1-9]' <<<"$BENCH" || ok=1
+			ktap_check "bench-ovs kind ovs-stt: iperf3 between two OVS bridges over type=stt, through B's stt_sys_7471 (rx_frames > 0)" "$ok"
+		else
+			ktap_check "bench-ovs kind $k: iperf3 between two OVS bridges over type=${k#ovs-}" "$ok"
+		fi
+	done
+else
+	for k in $OVS_KINDS; do
+		ktap_skip "bench-ovs kind $k: $BENCH_GUEST is not next to the selftests"
+	done
+fi
+
+###########################################################################
+# 5. Module references and port deletion.
 ###########################################################################
 
 if rmmod vport-stt 2>/dev/null; then

@@ -22,6 +22,16 @@
 #
 # "plain" has no tunnel and measures 192.0.2.1 -> 192.0.2.2.
 #
+# The Open vSwitch kinds (ovs-stt, ovs-geneve, ovs-vxlan, ovs-gre; not in
+# the default list, "make bench-ovs") redo the Nicira table: Debian's
+# ovsdb-server and ovs-vswitchd in each netns, bridge br0 (its internal
+# port carries 10.0.0.x) with one tunnel port to the other side, flows
+# NORMAL, the kernel datapath:
+#
+#   netns A                                          netns B
+#   br0 10.0.0.1/24 - OVS - type=stt|geneve|vxlan|gre, key 42 (stt_sys_7471...)
+#   veth_a 192.0.2.1/24 ------ veth, MTU 1500 ------ veth_b 192.0.2.2/24
+#
 # "routed" (not in the default list) is a control for the cost of one more
 # pass through the stack, which STT's inner frame takes at each end: plain
 # TCP from A through a router netns R to B, every veth in the profile,
@@ -32,7 +42,8 @@
 #   BENCH_SECS       seconds per measurement (10)
 #   BENCH_ROUNDS     interleaved rounds (3)
 #   BENCH_PROFILES   "nic-tso wire wire-nogro none"
-#   BENCH_KINDS      "plain stt vxlan geneve gretap" (or "routed", above)
+#   BENCH_KINDS      "plain stt vxlan geneve gretap" (or "routed", and the
+#                    OVS kinds, above)
 #   BENCH_WORKLOADS  "tcp1 tcp4 udp64 rr"
 #   BENCH_RR_BYTES   request and response size for rr (1)
 #   BENCH_SETTLE     seconds of quiet before each measurement (1)
@@ -60,7 +71,9 @@ RR_PORT=5202
 #   stt: 1500, because STT segments every frame to the path (the outer
 #   packet is a TCP segment of at most 1500 bytes whatever the inner size),
 #   and 1500 keeps the inner MSS equal to plain's 1460.
-declare -A INNER_MTU=([stt]=1500 [vxlan]=1450 [geneve]=1450 [gretap]=1462)
+#   ovs-gre: OVS sends its key, so GRE's header is 8 bytes: 1458
+declare -A INNER_MTU=([stt]=1500 [vxlan]=1450 [geneve]=1450 [gretap]=1462
+	[ovs-stt]=1500 [ovs-geneve]=1450 [ovs-vxlan]=1450 [ovs-gre]=1458)
 
 # ethtool -K arguments per profile (PROFILE_ARGS).
 source "$REPO/tools/bench/profiles.sh"
@@ -83,8 +96,13 @@ die()
 for p in "${PROFILES[@]}"; do
 	[ -n "${PROFILE_ARGS[$p]:-}" ] || die "unknown profile $p"
 done
+OVS_KINDS=0
 for k in "${KINDS[@]}"; do
-	case $k in plain | routed | stt | vxlan | geneve | gretap) ;; *) die "unknown kind $k" ;; esac
+	case $k in
+	plain | routed | stt | vxlan | geneve | gretap) ;;
+	ovs-stt | ovs-geneve | ovs-vxlan | ovs-gre) OVS_KINDS=1 ;;
+	*) die "unknown kind $k" ;;
+	esac
 done
 for w in "${WORKLOADS[@]}"; do
 	case $w in tcp1 | tcp4 | udp64 | rr) ;; *) die "unknown workload $w" ;; esac
@@ -124,11 +142,33 @@ cmd()
 # Module autoload does not work in the VM: load everything up front.
 modprobe -a veth vxlan geneve ip_gre udp_tunnel ip6_udp_tunnel 2>/dev/null ||
 	warn "modprobe veth vxlan geneve ip_gre failed"
-if [[ " ${KINDS[*]} " == *" stt "* ]]; then
+if [ "$OVS_KINDS" = 1 ]; then
+	for c in ovs-vsctl ovs-vswitchd ovsdb-server ovsdb-tool; do
+		stt_have "$c" || die "missing $c (apt-get install openvswitch-switch)"
+	done
+	# OVS 3.1 creates its geneve, vxlan and gre ports by rtnetlink (the
+	# modules above), not through the vport-* modules; loading those
+	# would pin openvswitch.ko for the selftests that unload it.
+	modprobe -a openvswitch nfnetlink nf_conntrack_netlink 2>/dev/null ||
+		die "cannot load openvswitch"
+	echo "BENCH-META ovs=$(ovs-vswitchd --version 2>/dev/null | head -1)"
+fi
+if [[ " ${KINDS[*]} " == *" ovs-stt "* ]]; then
+	VPORT_KO=$(dirname "$(stt_ko_path)")/vport-stt.ko
+	grep -qw __ovs_vport_ops_register /proc/kallsyms ||
+		die "ovs-stt: openvswitch.ko of $(uname -r) has no vport plug-in interface (docs/ovs.md)"
+	[ -f "$VPORT_KO" ] || die "ovs-stt: $VPORT_KO not built"
+fi
+if [[ " ${KINDS[*]} " == *" stt "* || " ${KINDS[*]} " == *" ovs-stt "* ]]; then
 	stt_load_module >/dev/null || die "cannot load $(stt_ko_path)"
 	stt_plugin >/dev/null || die "ip does not load the stt plugin"
 	echo "BENCH-META stt_ko=$(stt_ko_path)"
 	echo "BENCH-META srcversion=$(cat /sys/module/stt/srcversion 2>/dev/null)"
+	if [ -n "${VPORT_KO:-}" ]; then
+		[ -d /sys/module/vport_stt ] || insmod "$VPORT_KO" ||
+			die "cannot load $VPORT_KO"
+		echo "BENCH-META vport_ko=$VPORT_KO"
+	fi
 fi
 
 # DEVS[kind]: "NS:DEV ..." of the veths the offload profile applies to.
@@ -186,11 +226,53 @@ setup_routed()
 		{ say "routed: ping ${DST[routed]} fails"; return 1; }
 }
 
+# setup_ovs KIND: the Open vSwitch kinds, A and B alike (above); each netns
+# has its own daemons, files in $OVS_TMP/NS.
+setup_ovs()
+{
+	local kind=$1 type=${1#ovs-} ns d n=1 rip
+
+	setup_ns A B || return 1
+	echo "BENCH-CMD # $kind: netns A=$A B=$B"
+	veth_link "$A" veth_a 192.0.2.1/24 "$B" veth_b 192.0.2.2/24 || return 1
+	for ns in "$A" "$B"; do
+		d=$OVS_TMP/$ns
+		rip=192.0.2.$((3 - n))
+		stt_ovs_db "$ns" "$d" || return 1
+		echo "BENCH-CMD # in $ns: ovsdb-server and ovs-vswitchd, files in $d"
+		cmd ovs-vsctl --db="unix:$d/db.sock" --timeout=60 --no-wait init || return 1
+		stt_ovs_switchd "$ns" "$d" || return 1
+		cmd ovs-vsctl --db="unix:$d/db.sock" --timeout=60 add-br br0 \
+			-- set interface br0 mtu_request="${INNER_MTU[$kind]}" \
+			-- add-port br0 tun0 -- set interface tun0 type="$type" \
+			options:remote_ip="$rip" options:key=42 || return 1
+		stt_wait_for 30 ovs_port_up "$d" tun0 ||
+			{ say "$kind: tun0 in $ns: $(ovs-vsctl --db="unix:$d/db.sock" get interface tun0 error)"; return 1; }
+		cmd ip -n "$ns" addr add "10.0.0.$n/24" dev br0 || return 1
+		cmd ip -n "$ns" link set br0 up || return 1
+		n=$((n + 1))
+	done
+	NSA[$kind]=$A
+	NSB[$kind]=$B
+	DST[$kind]=10.0.0.2
+	DEVS[$kind]="$A:veth_a $B:veth_b"
+	stt_wait_for 20 nsx "$A" ping -q -c 1 -W 1 "${DST[$kind]}" >/dev/null ||
+		{ say "$kind: ping ${DST[$kind]} fails"; return 1; }
+}
+
+# ovs_port_up DIR IFACE: the Interface has an OpenFlow port and no error.
+ovs_port_up()
+{
+	[ "$(ovs-vsctl --db="unix:$1/db.sock" get interface "$2" error 2>/dev/null)" = '[]' ] &&
+		[ "$(ovs-vsctl --db="unix:$1/db.sock" get interface "$2" ofport 2>/dev/null)" -gt 0 ] 2>/dev/null
+}
+
 setup_kind()
 {
 	local kind=$1 a b
 
 	[ "$kind" = routed ] && { setup_routed; return; }
+	[[ $kind == ovs-* ]] && { setup_ovs "$kind"; return; }
 	setup_ns A B || return 1
 	echo "BENCH-CMD # $kind: netns A=$A B=$B"
 	veth_link "$A" veth_a 192.0.2.1/24 "$B" veth_b 192.0.2.2/24 || return 1
@@ -213,9 +295,10 @@ setup_kind()
 		{ say "$kind: ping ${DST[$kind]} fails"; return 1; }
 }
 
+[ "$OVS_KINDS" = 1 ] && { stt_tmpdir OVS_TMP || die "mktemp"; }
 for k in "${KINDS[@]}"; do
 	setup_kind "$k" || die "cannot set up $k"
-	case $k in plain | routed) dev=veth_a ;; *) dev=tun0 ;; esac
+	case $k in plain | routed) dev=veth_a ;; ovs-*) dev=br0 ;; *) dev=tun0 ;; esac
 	say "set up $k: $(ip -n "${NSA[$k]}" -br link show "$dev" | tr -s ' ')"
 	# The device as configured, kernel defaults included (checksums...).
 	echo "BENCH-META link.$k=$(ip -n "${NSA[$k]}" -d link show "$dev" |
@@ -365,13 +448,17 @@ echo "BENCH-CMD iperf3 -c DST -p $IPERF_PORT -t $SECS --connect-timeout 5000 -J 
 echo "BENCH-CMD tools/bench/stt-rr -s -B DST -p $RR_PORT; tools/bench/stt-rr -c DST -p $RR_PORT -t $SECS -l $RR_BYTES  # rr"
 echo "BENCH-CMD # CPU: busy jiffies (user+nice+system+irq+softirq+steal) of /proc/stat's cpu line, before and after the client"
 
-# STT receive counters on B's tun0 (how frames arrived).
+# STT receive counters on B's stt device (how frames arrived): tun0 for
+# stt, OVS's stt_sys_7471 for ovs-stt.
 stt_rx_snap()
 {
-	ip netns exec "${NSB[stt]}" ethtool -S tun0 2>/dev/null |
+	local dev=tun0
+
+	[ "$1" = ovs-stt ] && dev=stt_sys_7471
+	ip netns exec "${NSB[$1]}" ethtool -S "$dev" 2>/dev/null |
 		awk -F': *' '$1 ~ /rx_(frames|fastpath_frames|reasm_frames|skbs)$/ {
 			gsub(/ /, "", $1); printf "%s=%s ", $1, $2 }'
-	ip netns exec "${NSA[stt]}" cat /sys/class/net/veth_a/statistics/tx_packets 2>/dev/null |
+	ip netns exec "${NSA[$1]}" cat /sys/class/net/veth_a/statistics/tx_packets 2>/dev/null |
 		awk '{ printf "wire_segments=%s", $1 }'
 }
 
@@ -396,7 +483,7 @@ measure()
 	# Let the previous run's queues drain (a 64-byte flood leaves a
 	# backlog that would land in the next run's latency).
 	sleep "$SETTLE"
-	[ "$k" = stt ] && before=$(stt_rx_snap)
+	case $k in stt | ovs-stt) before=$(stt_rx_snap "$k") ;; esac
 	case $w in
 	tcp1) run_tcp "$k" || ok=1 ;;
 	tcp4) run_tcp "$k" -P 4 || ok=1 ;;
@@ -418,8 +505,8 @@ measure()
 	fi
 	echo "BENCH-RESULT round=$r profile=$p kind=$k workload=$w value=$VALUE unit=$UNIT bytes=$BYTES cpu_s=$cpu_s cpu_s_per_gb=$per_gb $EXTRA"
 	if [ -n "$before" ]; then
-		after=$(stt_rx_snap)
-		echo "BENCH-STT round=$r profile=$p workload=$w $(stt_rx_delta "$before" "$after")"
+		after=$(stt_rx_snap "$k")
+		echo "BENCH-STT round=$r profile=$p workload=$w kind=$k $(stt_rx_delta "$before" "$after")"
 	fi
 	say "[$N/$TOTAL] round $r $p $w $k: $(printf '%.3f' "$VALUE") $UNIT, cpu ${cpu_s}s${per_gb:+ = $per_gb s/GB}${TRANSACTIONS:+ = $(sed -n 's/.*cpu_us_per_tx=\([0-9.]*\).*/\1/p' <<<"$EXTRA") us/transaction} (eta $((eta / 60)) min)"
 }

@@ -17,7 +17,9 @@
 #   BENCH_ROUNDS     interleaved rounds (3)
 #   BENCH_PROFILES   offload profiles ("nic-tso wire wire-nogro none")
 #   BENCH_KINDS      tunnel kinds ("plain stt vxlan geneve gretap"; "routed",
-#                    plain TCP through a router netns, is an optional control)
+#                    plain TCP through a router netns, is an optional control;
+#                    ovs-stt, ovs-geneve, ovs-vxlan and ovs-gre run Open
+#                    vSwitch, as "make bench-ovs" does)
 #   BENCH_WORKLOADS  workloads ("tcp1 tcp4 udp64 rr")
 #   BENCH_RR_BYTES   TCP_RR request/response size (1)
 #   BENCH_SETTLE     seconds of quiet before each measurement (1)

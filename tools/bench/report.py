@@ -19,8 +19,13 @@ import sys
 import tempfile
 
 DEFAULT_KINDS = ["plain", "stt", "vxlan", "geneve", "gretap"]
+# make bench-ovs: the Nicira table's Open vSwitch tunnels, in two profiles.
+OVS_TUNNELS = ["ovs-geneve", "ovs-vxlan", "ovs-gre"]   # "the best OVS tunnel"
+OVS_RUN_KINDS = ["plain", "stt", "ovs-stt"] + OVS_TUNNELS
+OVS_RUN_PROFILES = ["nic-tso", "wire"]
+OVS_RUN_WORKLOADS = ["tcp1", "tcp4"]
 # "routed" (plain TCP through a router netns) is an optional control.
-KIND_ORDER = ["plain", "routed", "stt", "vxlan", "geneve", "gretap"]
+KIND_ORDER = ["plain", "routed", "stt", "vxlan", "geneve", "gretap", "ovs-stt"] + OVS_TUNNELS
 TUNNELS = ["vxlan", "geneve", "gretap"]      # "the best kernel tunnel"
 WORKLOAD_ORDER = ["tcp1", "tcp4", "udp64", "rr"]
 PROFILE_ORDER = ["nic-tso", "wire", "wire-nogro", "none"]
@@ -31,7 +36,11 @@ WORKLOAD_NAME = {
     "rr": "TCP_RR",
 }
 COLORS = {"plain": "#777777", "routed": "#bbbbbb", "stt": "#d62728", "vxlan": "#1f77b4",
-          "geneve": "#2ca02c", "gretap": "#ff7f0e"}
+          "geneve": "#2ca02c", "gretap": "#ff7f0e", "ovs-stt": "#8c1c13",
+          "ovs-geneve": "#17581a", "ovs-vxlan": "#0d3d66", "ovs-gre": "#a65200"}
+# Nicira's 2012 table (../shared/spec/003: one flow between two VMs, 10G
+# NICs with TSO, 1500-byte MTU): Gbit/s, and as a ratio to the OVS bridge.
+NICIRA = [("OVS bridge (no tunnel)", 9.4), ("OVS-STT", 9.5), ("OVS-GRE", 2.3)]
 
 
 def kv(line):
@@ -137,11 +146,11 @@ def build(results):
     return cells
 
 
-def best_tunnel(cells, p, w, cpu=False):
-    """(kind, value) of the best kernel tunnel: highest median, or the
-    lowest CPU per GB."""
+def best_tunnel(cells, p, w, cpu=False, pool=None):
+    """(kind, value) of the best kernel tunnel (or of POOL's kinds): highest
+    median, or the lowest CPU per GB."""
     best = None
-    for k in TUNNELS:
+    for k in pool or TUNNELS:
         c = cells.get((p, w, k))
         v = c and (c.cpu_median if cpu else c.median)
         if v is None:
@@ -156,12 +165,15 @@ def summary_rows(cells, profiles, workloads, kinds):
     for p in profiles:
         for w in workloads:
             plain = cells.get((p, w, "plain"))
-            bt = best_tunnel(cells, p, w)
-            btc = best_tunnel(cells, p, w, cpu=True)
             for k in kinds:
                 c = cells.get((p, w, k))
                 if c is None:
                     continue
+                # OVS kinds against the best OVS tunnel, the rest against
+                # the best kernel tunnel.
+                pool = OVS_TUNNELS if k.startswith("ovs-") else TUNNELS
+                bt = best_tunnel(cells, p, w, pool=pool)
+                btc = best_tunnel(cells, p, w, cpu=True, pool=pool)
                 rows.append({
                     "profile": p, "workload": w, "kind": k, "unit": c.unit,
                     "n": len(c.values), "failed": c.failed,
@@ -237,7 +249,7 @@ def stt_rx(stt):
     """Per profile: how STT frames reached B's tun0 in tcp1 runs."""
     agg = {}
     for s in stt:
-        if s.get("workload") != "tcp1":
+        if s.get("workload") != "tcp1" or s.get("kind", "stt") != "stt":
             continue
         a = agg.setdefault(s.get("profile"), {})
         for k, v in s.items():
@@ -245,6 +257,39 @@ def stt_rx(stt):
                 continue
             a[k] = a.get(k, 0) + (num(v) or 0)
     return agg
+
+
+def ovs_table(cells, profiles):
+    """The Nicira table again: Open vSwitch over each tunnel, one TCP
+    stream, as ratios to plain veth in the same run."""
+
+    def cell(p, k, w="tcp1"):
+        return cells.get((p, w, k))
+
+    md = ["## Open vSwitch: the Nicira table as ratios\n"]
+    md.append("Nicira, 2012 (one flow between two VMs, 10G NICs with TSO): %s.\n" % "; ".join(
+        "%s %.1f Gbit/s (%.2f×)" % (n, v, v / NICIRA[0][1]) for n, v in NICIRA))
+    md.append("Here: two OVS bridges, one per netns, joined by the tunnel over one veth; "
+              "`×plain` is plain veth without OVS or tunnel, `×ovs-stt` divides by OVS over "
+              "STT in the same profile.\n")
+    md.append("| profile | kind | 1 stream ×plain | ×ovs-stt | CPU/GB ×plain | 4 streams ×plain |")
+    md.append("|---|---|---:|---:|---:|---:|")
+    for p in profiles:
+        plain, ostt = cell(p, "plain"), cell(p, "ovs-stt")
+        plain4 = cell(p, "plain", "tcp4")
+        for k in ["stt", "ovs-stt"] + OVS_TUNNELS:
+            c = cell(p, k)
+            if c is None:
+                continue
+            c4 = cell(p, k, "tcp4")
+            md.append("| `%s` | %s | %s | %s | %s | %s |" % (
+                p, "**%s**" % k if k == "ovs-stt" else k,
+                fmt(ratio(c.median, plain and plain.median)),
+                fmt(ratio(c.median, ostt and ostt.median)),
+                fmt(ratio(c.cpu_median, plain and plain.cpu_median)),
+                fmt(ratio(c4 and c4.median, plain4 and plain4.median))))
+    md.append("")
+    return md
 
 
 def chart(path, profile, cells, workloads, kinds, meta, gnuplot):
@@ -371,8 +416,10 @@ def main():
         reduced.append("%s s per measurement (full: 10)" % meta.get("secs"))
     if num(meta.get("rounds")) is not None and num(meta.get("rounds")) < 3:
         reduced.append("%s round(s) (full: 3)" % meta.get("rounds"))
-    for name, full in (("profiles", PROFILE_ORDER), ("kinds", DEFAULT_KINDS),
-                       ("workloads", WORKLOAD_ORDER)):
+    ovs_run = any(k.startswith("ovs-") for k in kinds)
+    for name, full in (("profiles", OVS_RUN_PROFILES if ovs_run else PROFILE_ORDER),
+                       ("kinds", OVS_RUN_KINDS if ovs_run else DEFAULT_KINDS),
+                       ("workloads", OVS_RUN_WORKLOADS if ovs_run else WORKLOAD_ORDER)):
         if not set(full) <= set(meta.get(name, "").split()):
             reduced.append("%s: %s only" % (name, meta.get(name)))
     if reduced:
@@ -391,18 +438,21 @@ def main():
     md.append("")
     md.append("Absolute figures under QEMU/TCG mean little; the ratios within this one "
               "run are the result. `×plain` divides by plain veth (no tunnel) in the same "
-              "profile; `×best` by the best of vxlan, geneve and gretap (the highest median, "
-              "or for CPU the lowest). Throughput in Gbit/s, 64-byte UDP in thousands of "
+              "profile; `×best` by the best of vxlan, geneve and gretap (for the OVS kinds: of "
+              "ovs-geneve, ovs-vxlan and ovs-gre), the highest median, or for CPU the lowest. Throughput in Gbit/s, 64-byte UDP in thousands of "
               "packets received per second, TCP_RR in thousands of transactions per second; "
               "CPU is whole-guest busy time per GB received, for TCP_RR per transaction in µs (lower is better).\n")
 
-    md.append("## Issue 6's targets\n")
-    md.append("| target | measured | met |")
-    md.append("|---|---|---|")
-    for what, r, met, per_round in targets(cells):
-        md.append("| %s | %s | %s |" % (what, "—" if r is None else "%.2f×%s" % (r, per_round),
-                                       "not measured" if met is None else ("yes" if met else "**no**")))
-    md.append("")
+    if ovs_run:
+        md.extend(ovs_table(cells, profiles))
+    else:
+        md.append("## Issue 6's targets\n")
+        md.append("| target | measured | met |")
+        md.append("|---|---|---|")
+        for what, r, met, per_round in targets(cells):
+            md.append("| %s | %s | %s |" % (what, "—" if r is None else "%.2f×%s" % (r, per_round),
+                                           "not measured" if met is None else ("yes" if met else "**no**")))
+        md.append("")
 
     agg = stt_rx(stt)
     for p in profiles:
@@ -416,7 +466,7 @@ def main():
         for r in rows:
             if r["profile"] != p:
                 continue
-            name = "**stt**" if r["kind"] == "stt" else r["kind"]
+            name = "**%s**" % r["kind"] if r["kind"] in ("stt", "ovs-stt") else r["kind"]
             spread = "—" if r["spread_pct"] is None else "%.0f%%" % r["spread_pct"]
             if r["failed"]:
                 spread += " (%d failed)" % r["failed"]
@@ -424,7 +474,8 @@ def main():
                 WORKLOAD_NAME.get(r["workload"], r["workload"]), name,
                 fmt_value(r["median"]), r["unit"], spread,
                 fmt(r["x_plain"]), fmt(r["x_best_tunnel"]) + (
-                    " (%s)" % r["best_tunnel"] if r["kind"] == "stt" and r["best_tunnel"] else ""),
+                    " (%s)" % r["best_tunnel"]
+                    if r["kind"] in ("stt", "ovs-stt") and r["best_tunnel"] else ""),
                 fmt(r["cpu_s_per_gb"], 2 if (r["cpu_s_per_gb"] or 0) < 100 else 0) + (
                     " µs/tx" if r["workload"] == "rr" and r["cpu_s_per_gb"] is not None else ""),
                 fmt(r["cpu_x_plain"]), fmt(r["cpu_x_best_tunnel"])))
@@ -451,7 +502,7 @@ def main():
         md.append("## Devices (`ip -d link show`, in netns A)\n")
         md.append("```")
         for k, v in sorted(links, key=lambda x: KIND_ORDER.index(x[0]) if x[0] in KIND_ORDER else 99):
-            md.append("%-7s %s" % (k, v.strip()))
+            md.append("%-10s %s" % (k, v.strip()))
         md.append("```\n")
 
     md.append("## Commands\n")
