@@ -310,6 +310,37 @@ stt_ovs_switchd()
 		--log-file="$2/${3:-ovs-vswitchd}.log" -vconsole:off 2>/dev/null
 }
 
+# stt_bench_guest PROFILE KIND...: one short round of make bench's guest
+# script (tools/bench/bench-guest.sh: each KIND in its own netns pair, 2 s
+# of one TCP stream in PROFILE), its output in STT_BENCH_OUT and the lines
+# that matter shown.  Returns 1 if the script is not next to the selftests.
+stt_bench_guest()
+{
+	local guest profile=$1
+
+	shift
+	guest=$(dirname "${BASH_SOURCE[0]}")/../tools/bench/bench-guest.sh
+	STT_BENCH_OUT=""
+	[ -x "$guest" ] || { ktap_info "$guest is not next to the selftests"; return 1; }
+	STT_BENCH_OUT=$(STT_KO=$(stt_ko_path) BENCH_SECS=2 BENCH_ROUNDS=1 \
+		BENCH_PROFILES="$profile" BENCH_WORKLOADS=tcp1 BENCH_KINDS="$*" \
+		BENCH_SETTLE=0 timeout 900 "$guest" 2>&1)
+	grep -E '^(BENCH-(FATAL|WARN|RESULT|STT|DONE)|bench: set up)' <<<"$STT_BENCH_OUT" |
+		ktap_info
+}
+
+# stt_bench_moved KIND: KIND's one measurement in STT_BENCH_OUT moved data,
+# and for an STT kind its device received frames.
+stt_bench_moved()
+{
+	grep "^BENCH-RESULT .* kind=$1 " <<<"$STT_BENCH_OUT" |
+		awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+			END { exit !(NR == 1 && v["value"] > 0 && v["failed"] == "") }' || return 1
+	case $1 in
+	*stt*) grep -q "^BENCH-STT .*kind=$1 .*rx_frames=[1-9]" <<<"$STT_BENCH_OUT" ;;
+	esac
+}
+
 # Skip the whole test (exit 4) unless we are root and every command exists.
 stt_require()
 {

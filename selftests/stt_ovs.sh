@@ -154,27 +154,16 @@ ktap_check "the tun_id flow matched the replies (n_packets > 0)" \
 # 4. make bench-ovs's kinds, one short round.
 ###########################################################################
 
-BENCH_GUEST=$(dirname "$0")/../tools/bench/bench-guest.sh
-OVS_KINDS="ovs-stt ovs-geneve ovs-vxlan ovs-gre"
-if [ -x "$BENCH_GUEST" ]; then
-	BENCH=$(STT_KO=$(stt_ko_path) BENCH_SECS=2 BENCH_ROUNDS=1 \
-		BENCH_PROFILES=wire BENCH_WORKLOADS=tcp1 BENCH_KINDS="$OVS_KINDS" \
-		BENCH_SETTLE=0 timeout 900 "$BENCH_GUEST" 2>&1)
-	grep -E '^(BENCH-(FATAL|WARN|RESULT|STT|DONE)|bench: set up)' <<<"$BENCH" | ktap_info
-	for k in $OVS_KINDS; do
-		r=$(grep "^BENCH-RESULT .* kind=$k " <<<"$BENCH")
-		ok=$(awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
-			END { exit !(NR == 1 && v["value"] > 0 && v["failed"] == "") }' <<<"$r" && echo 0)
-		if [ "$k" = ovs-stt ]; then
-			grep -q '^BENCH-STT .*kind=ovs-stt .*rx_frames=[1-9]' <<<"$BENCH" || ok=1
-			ktap_check "bench-ovs kind ovs-stt: iperf3 between two OVS bridges over type=stt, through B's stt_sys_7471 (rx_frames > 0)" "$ok"
-		else
-			ktap_check "bench-ovs kind $k: iperf3 between two OVS bridges over type=${k#ovs-}" "$ok"
-		fi
+if stt_bench_guest wire ovs-stt ovs-geneve ovs-vxlan ovs-gre; then
+	ktap_result "bench-ovs kind ovs-stt: iperf3 between two OVS bridges over type=stt, through B's stt_sys_7471 (rx_frames > 0)" \
+		stt_bench_moved ovs-stt
+	for k in ovs-geneve ovs-vxlan ovs-gre; do
+		ktap_result "bench-ovs kind $k: iperf3 between two OVS bridges over type=${k#ovs-}" \
+			stt_bench_moved "$k"
 	done
 else
-	for k in $OVS_KINDS; do
-		ktap_skip "bench-ovs kind $k: $BENCH_GUEST is not next to the selftests"
+	for k in ovs-stt ovs-geneve ovs-vxlan ovs-gre; do
+		ktap_skip "bench-ovs kind $k: tools/bench/ is not next to the selftests"
 	done
 fi
 

@@ -22,6 +22,10 @@
 #
 # "plain" has no tunnel and measures 192.0.2.1 -> 192.0.2.2.
 #
+# The jumbo kinds (stt9k, stt64k, vxlan9k; "make bench-jumbo") are stt and
+# vxlan with inner MTU 9000 or 65000 over the same 1500-byte underlay: STT
+# segments its frames, vxlan's are IP-fragmented.
+#
 # The Open vSwitch kinds (ovs-stt, ovs-geneve, ovs-vxlan, ovs-gre; not in
 # the default list, "make bench-ovs") redo the Nicira table: Debian's
 # ovsdb-server and ovs-vswitchd in each netns, bridge br0 (its internal
@@ -73,7 +77,8 @@ RR_PORT=5202
 #   and 1500 keeps the inner MSS equal to plain's 1460.
 #   ovs-gre: OVS sends its key, so GRE's header is 8 bytes: 1458
 declare -A INNER_MTU=([stt]=1500 [vxlan]=1450 [geneve]=1450 [gretap]=1462
-	[ovs-stt]=1500 [ovs-geneve]=1450 [ovs-vxlan]=1450 [ovs-gre]=1458)
+	[ovs-stt]=1500 [ovs-geneve]=1450 [ovs-vxlan]=1450 [ovs-gre]=1458
+	[stt9k]=9000 [stt64k]=65000 [vxlan9k]=9000)
 
 # ethtool -K arguments per profile (PROFILE_ARGS).
 source "$REPO/tools/bench/profiles.sh"
@@ -83,6 +88,7 @@ declare -A PROFILE_CHECK=(
 	[wire]="tcp-segmentation-offload=off generic-segmentation-offload=on generic-receive-offload=on"
 	[wire-nogro]="tcp-segmentation-offload=off generic-segmentation-offload=on generic-receive-offload=off"
 	[none]="tcp-segmentation-offload=off generic-segmentation-offload=off generic-receive-offload=off tx-checksumming=off scatter-gather=off"
+	[wire-loss]="tcp-segmentation-offload=off generic-segmentation-offload=on generic-receive-offload=on"
 )
 
 say() { echo "bench: $*"; }
@@ -99,7 +105,7 @@ done
 OVS_KINDS=0
 for k in "${KINDS[@]}"; do
 	case $k in
-	plain | routed | stt | vxlan | geneve | gretap) ;;
+	plain | routed | stt | vxlan | geneve | gretap | stt9k | stt64k | vxlan9k) ;;
 	ovs-stt | ovs-geneve | ovs-vxlan | ovs-gre) OVS_KINDS=1 ;;
 	*) die "unknown kind $k" ;;
 	esac
@@ -129,7 +135,7 @@ echo "BENCH-META kinds=${KINDS[*]}"
 echo "BENCH-META workloads=${WORKLOADS[*]}"
 echo "BENCH-META iperf3=$(iperf3 --version 2>/dev/null | head -1)"
 for p in "${PROFILES[@]}"; do
-	echo "BENCH-META profile.$p=ethtool -K DEV ${PROFILE_ARGS[$p]//$'\n'/ }"
+	echo "BENCH-META profile.$p=ethtool -K DEV ${PROFILE_ARGS[$p]//$'\n'/ }${PROFILE_NETEM[$p]:+; tc qdisc replace dev DEV root netem ${PROFILE_NETEM[$p]}}"
 done
 
 # cmd CMD...: run CMD and record it for the report.
@@ -142,6 +148,10 @@ cmd()
 # Module autoload does not work in the VM: load everything up front.
 modprobe -a veth vxlan geneve ip_gre udp_tunnel ip6_udp_tunnel 2>/dev/null ||
 	warn "modprobe veth vxlan geneve ip_gre failed"
+for p in "${PROFILES[@]}"; do
+	[ -n "${PROFILE_NETEM[$p]:-}" ] || continue
+	{ stt_have tc && modprobe sch_netem 2>/dev/null; } || die "profile $p: no tc or sch_netem"
+done
 if [ "$OVS_KINDS" = 1 ]; then
 	for c in ovs-vsctl ovs-vswitchd ovsdb-server ovsdb-tool; do
 		stt_have "$c" || die "missing $c (apt-get install openvswitch-switch)"
@@ -159,7 +169,7 @@ if [[ " ${KINDS[*]} " == *" ovs-stt "* ]]; then
 		die "ovs-stt: openvswitch.ko of $(uname -r) has no vport plug-in interface (docs/ovs.md)"
 	[ -f "$VPORT_KO" ] || die "ovs-stt: $VPORT_KO not built"
 fi
-if [[ " ${KINDS[*]} " == *" stt "* || " ${KINDS[*]} " == *" ovs-stt "* ]]; then
+if [[ " ${KINDS[*]}" == *[\ -]stt* ]]; then
 	stt_load_module >/dev/null || die "cannot load $(stt_ko_path)"
 	stt_plugin >/dev/null || die "ip does not load the stt plugin"
 	echo "BENCH-META stt_ko=$(stt_ko_path)"
@@ -179,11 +189,11 @@ add_tunnel()
 	local kind=$1 ns=$2 lip=$3 rip=$4
 
 	case $kind in
-	stt)
+	stt | stt9k | stt64k)
 		cmd ip -n "$ns" link add tun0 type stt remote "$rip" local "$lip" \
 			key "$STT_KEY" dstport "$STT_PORT"
 		;;
-	vxlan)
+	vxlan | vxlan9k)
 		cmd ip -n "$ns" link add tun0 type vxlan id 42 remote "$rip" \
 			local "$lip" dstport 4789
 		;;
@@ -323,6 +333,14 @@ apply_profile()
 			# is what counts.
 			# shellcheck disable=SC2086 # a word list
 			ip netns exec "$ns" ethtool -K "$dev" $args >/dev/null 2>&1
+			if [ -n "${PROFILE_NETEM[$p]:-}" ]; then
+				# shellcheck disable=SC2086
+				ip netns exec "$ns" tc qdisc replace dev "$dev" root \
+					netem ${PROFILE_NETEM[$p]} ||
+					warn "$p: $k $dev: tc qdisc netem ${PROFILE_NETEM[$p]} failed"
+			else
+				ip netns exec "$ns" tc qdisc del dev "$dev" root 2>/dev/null
+			fi
 			state=$(ip netns exec "$ns" ethtool -k "$dev" 2>/dev/null |
 				awk -F': ' 'NF == 2 { split($2, v, " "); print $1 "=" v[1] }')
 			for kv in ${PROFILE_CHECK[$p]} tx-udp_tnl-segmentation=off \
@@ -483,7 +501,7 @@ measure()
 	# Let the previous run's queues drain (a 64-byte flood leaves a
 	# backlog that would land in the next run's latency).
 	sleep "$SETTLE"
-	case $k in stt | ovs-stt) before=$(stt_rx_snap "$k") ;; esac
+	case $k in stt | stt9k | stt64k | ovs-stt) before=$(stt_rx_snap "$k") ;; esac
 	case $w in
 	tcp1) run_tcp "$k" || ok=1 ;;
 	tcp4) run_tcp "$k" -P 4 || ok=1 ;;

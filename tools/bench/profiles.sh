@@ -16,4 +16,11 @@ declare -A PROFILE_ARGS=(
 	[wire]="tso off gso on gro on sg on tx on $TNL_OFF"
 	[wire-nogro]="tso off gso on gro off sg on tx on $TNL_OFF"
 	[none]="tso off gso off gro off tx off sg off $TNL_OFF"
+	[wire-loss]="tso off gso on gro on sg on tx on $TNL_OFF"
+)
+# Profiles that also lose packets: a netem qdisc on both underlay veths
+# (tc qdisc ... netem ARGS); every other profile runs without one.
+# shellcheck disable=SC2034
+declare -A PROFILE_NETEM=(
+	[wire-loss]="loss 0.1%"
 )

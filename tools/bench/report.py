@@ -24,11 +24,19 @@ OVS_TUNNELS = ["ovs-geneve", "ovs-vxlan", "ovs-gre"]   # "the best OVS tunnel"
 OVS_RUN_KINDS = ["plain", "stt", "ovs-stt"] + OVS_TUNNELS
 OVS_RUN_PROFILES = ["nic-tso", "wire"]
 OVS_RUN_WORKLOADS = ["tcp1", "tcp4"]
+# make bench-jumbo: inner MTU 9000 and 65000 over the same 1500-byte underlay.
+JUMBO_KINDS = ["stt9k", "stt64k", "vxlan9k"]
+JUMBO_RUN_KINDS = ["plain", "stt", "vxlan"] + JUMBO_KINDS
+JUMBO_RUN_PROFILES = ["nic-tso", "wire", "wire-loss"]
+JUMBO_RUN_WORKLOADS = ["tcp1", "udp64"]
+INNER_MTU = {"stt": 1500, "stt9k": 9000, "stt64k": 65000, "vxlan": 1450, "vxlan9k": 9000}
 # "routed" (plain TCP through a router netns) is an optional control.
-KIND_ORDER = ["plain", "routed", "stt", "vxlan", "geneve", "gretap", "ovs-stt"] + OVS_TUNNELS
+KIND_ORDER = (["plain", "routed", "stt", "stt9k", "stt64k", "vxlan", "vxlan9k", "geneve",
+               "gretap", "ovs-stt"] + OVS_TUNNELS)
 TUNNELS = ["vxlan", "geneve", "gretap"]      # "the best kernel tunnel"
 WORKLOAD_ORDER = ["tcp1", "tcp4", "udp64", "rr"]
-PROFILE_ORDER = ["nic-tso", "wire", "wire-nogro", "none"]
+ISSUE6_PROFILES = ["nic-tso", "wire", "wire-nogro", "none"]
+PROFILE_ORDER = ISSUE6_PROFILES + ["wire-loss"]
 WORKLOAD_NAME = {
     "tcp1": "TCP, 1 stream",
     "tcp4": "TCP, 4 streams",
@@ -37,7 +45,8 @@ WORKLOAD_NAME = {
 }
 COLORS = {"plain": "#777777", "routed": "#bbbbbb", "stt": "#d62728", "vxlan": "#1f77b4",
           "geneve": "#2ca02c", "gretap": "#ff7f0e", "ovs-stt": "#8c1c13",
-          "ovs-geneve": "#17581a", "ovs-vxlan": "#0d3d66", "ovs-gre": "#a65200"}
+          "ovs-geneve": "#17581a", "ovs-vxlan": "#0d3d66", "ovs-gre": "#a65200",
+          "stt9k": "#ff6f61", "stt64k": "#9e1b32", "vxlan9k": "#6baed6"}
 # Nicira's 2012 table (../shared/spec/003: one flow between two VMs, 10G
 # NICs with TSO, 1500-byte MTU): Gbit/s, and as a ratio to the OVS bridge.
 NICIRA = [("OVS bridge (no tunnel)", 9.4), ("OVS-STT", 9.5), ("OVS-GRE", 2.3)]
@@ -93,6 +102,12 @@ class Cell:
     def __init__(self):
         self.values, self.cpu, self.unit, self.failed = [], [], "", 0
         self.by_round = {}
+        self.retransmits = []
+
+    @property
+    def retrans(self):
+        """The median of iperf3's retransmits (TCP runs)."""
+        return statistics.median(self.retransmits) if self.retransmits else None
 
     @property
     def median(self):
@@ -138,6 +153,8 @@ def build(results):
             continue
         c.values.append(v)
         c.by_round[r.get("round")] = v
+        if num(r.get("retransmits")) is not None:
+            c.retransmits.append(num(r.get("retransmits")))
         c.unit = r.get("unit", "")
         # CPU per GB; for TCP_RR, CPU microseconds per transaction.
         g = num(r.get("cpu_s_per_gb", "") or r.get("cpu_us_per_tx"))
@@ -227,7 +244,7 @@ def targets(cells):
     for p in ("wire", "wire-nogro"):
         r = ratio(cpu(p, "tcp1", "stt"), cpu(p, "tcp1", "plain"))
         out.append(("`%s`, 1 stream: STT CPU/GB ≤ 1.1× plain" % p, r, 1.1, "<=", ""))
-    for p in PROFILE_ORDER:
+    for p in ISSUE6_PROFILES:
         r = ratio(med(p, "udp64", "stt"), med(p, "udp64", "vxlan"))
         out.append(("`%s`, 64-byte UDP pps: STT ≥ 0.9× vxlan" % p, r, 0.9, ">=",
                     rounds(p, "udp64", "stt", "vxlan")))
@@ -246,17 +263,62 @@ def targets(cells):
 
 
 def stt_rx(stt):
-    """Per profile: how STT frames reached B's tun0 in tcp1 runs."""
+    """Per (profile, kind): how STT frames reached B's stt device in tcp1
+    runs."""
     agg = {}
     for s in stt:
-        if s.get("workload") != "tcp1" or s.get("kind", "stt") != "stt":
+        if s.get("workload") != "tcp1":
             continue
-        a = agg.setdefault(s.get("profile"), {})
+        a = agg.setdefault((s.get("profile"), s.get("kind", "stt")), {})
         for k, v in s.items():
-            if k in ("round", "profile", "workload"):
+            if k in ("round", "profile", "workload", "kind"):
                 continue
             a[k] = a.get(k, 0) + (num(v) or 0)
     return agg
+
+
+def rx_line(a):
+    """One sentence from stt_rx()'s counters, or None."""
+    fr = a.get("rx_frames") if a else None
+    if not fr:
+        return None
+    return ("%d frames, %.0f%% whole in one skb (TSO skb forwarded whole, or GRO-merged), "
+            "%.0f%% reassembled from segments; %.1f skbs per frame; %d segments on the "
+            "wire (veth_a tx)" % (
+                fr, 100 * a.get("rx_fastpath_frames", 0) / fr,
+                100 * a.get("rx_reasm_frames", 0) / fr,
+                a.get("rx_skbs", 0) / fr, a.get("wire_segments", 0)))
+
+
+def jumbo_table(cells, profiles, agg):
+    """Jumbo inner frames against plain at 1500: TCP and 64-byte UDP."""
+    md = ["## Jumbo inner frames over a 1500-byte underlay\n"]
+    md.append("Inner MTU: stt 1500, stt9k 9000, stt64k 65000 (STT segments each frame "
+              "to the path), vxlan 1450, vxlan9k 9000 (IP-fragmented by the kernel). "
+              "`×plain` divides by plain veth at MTU 1500 in the same profile.\n")
+    md.append("| profile | kind | inner MTU | TCP 1 stream ×plain | retransmits | CPU/GB ×plain "
+              "| 64-byte UDP ×plain |")
+    md.append("|---|---|---:|---:|---:|---:|---:|")
+    for p in profiles:
+        plain, plainu = cells.get((p, "tcp1", "plain")), cells.get((p, "udp64", "plain"))
+        for k in ["stt"] + JUMBO_KINDS[:2] + ["vxlan", "vxlan9k"]:
+            c, cu = cells.get((p, "tcp1", k)), cells.get((p, "udp64", k))
+            if c is None and cu is None:
+                continue
+            md.append("| `%s` | %s | %d | %s | %s | %s | %s |" % (
+                p, "**%s**" % k if k.startswith("stt") else k, INNER_MTU[k],
+                fmt(ratio(c and c.median, plain and plain.median)),
+                "—" if c is None or c.retrans is None else "%.0f" % c.retrans,
+                fmt(ratio(c and c.cpu_median, plain and plain.cpu_median)),
+                fmt(ratio(cu and cu.median, plainu and plainu.median))))
+    md.append("")
+    for p in profiles:
+        for k in ["stt"] + JUMBO_KINDS[:2]:
+            line = rx_line(agg.get((p, k)))
+            if line:
+                md.append("- `%s`, %s, 1-stream runs summed over rounds: %s." % (p, k, line))
+    md.append("")
+    return md
 
 
 def ovs_table(cells, profiles):
@@ -417,9 +479,14 @@ def main():
     if num(meta.get("rounds")) is not None and num(meta.get("rounds")) < 3:
         reduced.append("%s round(s) (full: 3)" % meta.get("rounds"))
     ovs_run = any(k.startswith("ovs-") for k in kinds)
-    for name, full in (("profiles", OVS_RUN_PROFILES if ovs_run else PROFILE_ORDER),
-                       ("kinds", OVS_RUN_KINDS if ovs_run else DEFAULT_KINDS),
-                       ("workloads", OVS_RUN_WORKLOADS if ovs_run else WORKLOAD_ORDER)):
+    jumbo_run = any(k in JUMBO_KINDS for k in kinds)
+    if ovs_run:
+        full_set = (OVS_RUN_PROFILES, OVS_RUN_KINDS, OVS_RUN_WORKLOADS)
+    elif jumbo_run:
+        full_set = (JUMBO_RUN_PROFILES, JUMBO_RUN_KINDS, JUMBO_RUN_WORKLOADS)
+    else:
+        full_set = (ISSUE6_PROFILES, DEFAULT_KINDS, WORKLOAD_ORDER)
+    for name, full in zip(("profiles", "kinds", "workloads"), full_set):
         if not set(full) <= set(meta.get(name, "").split()):
             reduced.append("%s: %s only" % (name, meta.get(name)))
     if reduced:
@@ -443,9 +510,12 @@ def main():
               "packets received per second, TCP_RR in thousands of transactions per second; "
               "CPU is whole-guest busy time per GB received, for TCP_RR per transaction in µs (lower is better).\n")
 
+    agg = stt_rx(stt)
     if ovs_run:
         md.extend(ovs_table(cells, profiles))
-    else:
+    if jumbo_run:
+        md.extend(jumbo_table(cells, profiles, agg))
+    if not ovs_run and not jumbo_run:
         md.append("## Issue 6's targets\n")
         md.append("| target | measured | met |")
         md.append("|---|---|---|")
@@ -454,7 +524,6 @@ def main():
                                            "not measured" if met is None else ("yes" if met else "**no**")))
         md.append("")
 
-    agg = stt_rx(stt)
     for p in profiles:
         md.append("## Profile `%s`\n" % p)
         if ("profile." + p) in meta:
@@ -479,16 +548,9 @@ def main():
                 fmt(r["cpu_s_per_gb"], 2 if (r["cpu_s_per_gb"] or 0) < 100 else 0) + (
                     " µs/tx" if r["workload"] == "rr" and r["cpu_s_per_gb"] is not None else ""),
                 fmt(r["cpu_x_plain"]), fmt(r["cpu_x_best_tunnel"])))
-        a = agg.get(p)
-        if a and a.get("rx_frames"):
-            fr = a["rx_frames"]
-            md.append("\nSTT receive path, 1-stream runs summed over rounds: %d frames, "
-                      "%.0f%% whole in one skb (TSO skb forwarded whole, or GRO-merged), "
-                      "%.0f%% reassembled from segments; %.1f skbs per frame; "
-                      "%d segments on the wire (veth_a tx)." % (
-                          fr, 100 * a.get("rx_fastpath_frames", 0) / fr,
-                          100 * a.get("rx_reasm_frames", 0) / fr,
-                          a.get("rx_skbs", 0) / fr, a.get("wire_segments", 0)))
+        line = rx_line(agg.get((p, "stt")))
+        if line:
+            md.append("\nSTT receive path, 1-stream runs summed over rounds: %s." % line)
         md.append("")
 
     if warns:
