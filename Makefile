@@ -78,7 +78,7 @@ KVERS ?= $(shell printf '%s\n' $(INSTALLED_KVERS) | sort -V | \
 
 .PHONY: all modules plugin tools check demo install install-plugin uninstall \
 	uninstall-plugin print-kvers \
-	clean bench bench-smoke profile lint \
+	clean bench bench-ovs bench-scale bench-smoke profile lint \
 	dkms-add dkms-remove check-dkms check-docs debug-kernel
 
 all: modules plugin tools
@@ -131,6 +131,11 @@ demo: plugin
 # BENCH_KINDS, BENCH_WORKLOADS shrink it (tools/bench/bench.sh).
 bench: plugin tools
 	@KVERS="$(or $(KVER),$(KVERS))" tools/bench/bench.sh
+
+# Issue 18's scale targets (tools/bench/scale.sh); SCALE_DEVS, SCALE_BLOCK,
+# SCALE_NETNS, SCALE_ROUTES, SCALE_PARTS, BENCH_SECS, BENCH_ROUNDS shrink it.
+bench-scale: plugin tools
+	@KVERS="$(or $(KVER),$(KVERS))" tools/bench/scale.sh
 
 # Where the time goes: plain vs stt, vCPUs sampled over QEMU's gdbstub
 # (perf's sampling does not work under TCG); PROF_PROFILE, PROF_SECS.
