@@ -17,6 +17,8 @@
 #   scale_churn NS KIND N              N netns, each the underlay of one
 #                                      KIND device, created and deleted
 #   scale_routes NS DEV N add|del      N lwtunnel routes on external DEV
+#   scale_setup_pair                   netns S and P, an stt pair rx0-tx0
+#   scale_setup_routes                 netns A (external ext0) and B
 #
 # Every device of scale_devs and scale_churn has the same remote
 # (SCALE_REMOTE) and local (SCALE_LOCAL) addresses and its own key or
@@ -259,4 +261,60 @@ scale_kpps()
 
 	mbps=$(stt_iperf "$1" "$2" "$3" "$4" -u -l 64 -b 0) || return 1
 	awk -v m="$mbps" 'BEGIN { printf "%.2f\n", m * 1e6 / (64 * 8) / 1000 }'
+}
+
+# scale_setup_pair: netns S and P joined by a veth (SCALE_LOCAL in S,
+# SCALE_REMOTE in P), rx0 in S and tx0 in P, a classic stt pair (key 1,
+# 10.0.0.1 in S, 10.0.0.2 in P) that pings.
+scale_setup_pair()
+{
+	setup_ns S P || return 1
+	stt_run ip link add veth_s netns "$S" type veth peer name veth_p netns "$P" ||
+		return 1
+	stt_run ip -n "$S" -batch - <<-EOF || return 1
+		addr add $SCALE_LOCAL/24 dev veth_s
+		link set veth_s up
+		link add rx0 type stt remote $SCALE_REMOTE local $SCALE_LOCAL key 1
+		addr add 10.0.0.1/24 dev rx0
+		link set rx0 up
+	EOF
+	stt_run ip -n "$P" -batch - <<-EOF || return 1
+		addr add $SCALE_REMOTE/24 dev veth_p
+		link set veth_p up
+		link add tx0 type stt remote $SCALE_LOCAL local $SCALE_REMOTE key 1
+		addr add 10.0.0.2/24 dev tx0
+		link set tx0 up
+	EOF
+	stt_wait_for 10 nsx "$P" ping -q -c 1 -W 1 10.0.0.1 >/dev/null
+}
+
+# scale_setup_routes: netns A and B joined by a veth (192.0.2.1 -
+# 192.0.2.2); in A the external ext0 (10.1.0.1) with one lwtunnel route to
+# B's classic stt0 (10.1.0.2, key 7); static inner neighbours (an external
+# device has nowhere to send an ARP request).  Pings.
+SCALE_A_MAC=02:53:54:00:00:01
+SCALE_B_MAC=02:53:54:00:00:02
+scale_setup_routes()
+{
+	setup_ns A B || return 1
+	stt_run ip link add veth_a netns "$A" type veth peer name veth_b netns "$B" ||
+		return 1
+	stt_run ip -n "$A" -batch - <<-EOF || return 1
+		addr add 192.0.2.1/24 dev veth_a
+		link set veth_a up
+		link add ext0 address $SCALE_A_MAC type stt external
+		addr add 10.1.0.1/24 dev ext0
+		link set ext0 up
+		neigh add 10.1.0.2 lladdr $SCALE_B_MAC dev ext0 nud permanent
+		route add 10.1.0.2/32 encap ip id 7 dst 192.0.2.2 dev ext0
+	EOF
+	stt_run ip -n "$B" -batch - <<-EOF || return 1
+		addr add 192.0.2.2/24 dev veth_b
+		link set veth_b up
+		link add stt0 address $SCALE_B_MAC type stt remote 192.0.2.1 local 192.0.2.2 key 7
+		addr add 10.1.0.2/24 dev stt0
+		link set stt0 up
+		neigh add 10.1.0.1 lladdr $SCALE_A_MAC dev stt0 nud permanent
+	EOF
+	stt_wait_for 10 nsx "$A" ping -q -c 1 -W 1 10.1.0.2 >/dev/null
 }

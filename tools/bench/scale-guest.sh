@@ -109,26 +109,8 @@ echo "SCALE-META srcversion=$(cat /sys/module/stt/srcversion 2>/dev/null)"
 T_START=$SECONDS
 
 # The S - P pair of part 1 (its rx0 also holds the hook during part 2).
-setup_ns S P || die "setup_ns"
-echo "SCALE-CMD # netns S=$S P=$P"
-cmd ip link add veth_s netns "$S" type veth peer name veth_p netns "$P" ||
-	die "veth"
-cmd ip -n "$S" -batch - <<EOF || die "S"
-addr add $SCALE_LOCAL/24 dev veth_s
-link set veth_s up
-link add rx0 type stt remote $SCALE_REMOTE local $SCALE_LOCAL key 1
-addr add 10.0.0.1/24 dev rx0
-link set rx0 up
-EOF
-cmd ip -n "$P" -batch - <<EOF || die "P"
-addr add $SCALE_REMOTE/24 dev veth_p
-link set veth_p up
-link add tx0 type stt remote $SCALE_LOCAL local $SCALE_REMOTE key 1
-addr add 10.0.0.2/24 dev tx0
-link set tx0 up
-EOF
-stt_wait_for 10 nsx "$P" ping -q -c 1 -W 1 10.0.0.1 >/dev/null ||
-	die "ping 10.0.0.1 over rx0 fails"
+scale_setup_pair || die "cannot set up S and P"
+echo "SCALE-CMD # netns S=$S P=$P: veth_s $SCALE_LOCAL - veth_p $SCALE_REMOTE; rx0 in S, tx0 in P: stt key 1, 10.0.0.1 - 10.0.0.2"
 echo "SCALE-CMD # per device, in blocks (one ip -n S -batch each):"
 echo "SCALE-CMD $(scale_dev_cmd stt s1 1)"
 echo "SCALE-CMD $(scale_dev_cmd geneve g1 1)"
@@ -200,37 +182,13 @@ part_churn()
 	done
 }
 
-A_MAC=02:53:54:00:00:01
-B_MAC=02:53:54:00:00:02
-
 part_routes()
 {
 	local r n v w
 
 	say "part routes: one external device, 1 route against $ROUTES more, $ROUNDS rounds"
-	setup_ns A B || die "setup_ns"
-	echo "SCALE-CMD # routes: netns A=$A B=$B"
-	cmd ip link add veth_a netns "$A" type veth peer name veth_b netns "$B" ||
-		die "veth"
-	cmd ip -n "$A" -batch - <<-EOF || die "A"
-		addr add 192.0.2.1/24 dev veth_a
-		link set veth_a up
-		link add ext0 address $A_MAC type stt external
-		addr add 10.1.0.1/24 dev ext0
-		link set ext0 up
-		neigh add 10.1.0.2 lladdr $B_MAC dev ext0 nud permanent
-		route add 10.1.0.2/32 encap ip id 7 dst 192.0.2.2 dev ext0
-	EOF
-	cmd ip -n "$B" -batch - <<-EOF || die "B"
-		addr add 192.0.2.2/24 dev veth_b
-		link set veth_b up
-		link add stt0 address $B_MAC type stt remote 192.0.2.1 local 192.0.2.2 key 7
-		addr add 10.1.0.2/24 dev stt0
-		link set stt0 up
-		neigh add 10.1.0.1 lladdr $A_MAC dev stt0 nud permanent
-	EOF
-	stt_wait_for 10 nsx "$A" ping -q -c 1 -W 1 10.1.0.2 >/dev/null ||
-		die "ping 10.1.0.2 over ext0 fails"
+	scale_setup_routes || die "cannot set up A and B"
+	echo "SCALE-CMD # routes: netns A=$A B=$B: veth_a 192.0.2.1 - veth_b 192.0.2.2; ext0 in A: stt external, 10.1.0.1, route 10.1.0.2/32 encap ip id 7 dst 192.0.2.2; stt0 in B: stt key 7, 10.1.0.2"
 	echo "SCALE-CMD # each of the $ROUTES routes (one ip -n A -batch):"
 	echo "SCALE-CMD $(scale_route_cmd add 1 ext0)"
 	echo "SCALE-CMD # TCP: iperf3 -c 10.1.0.2 -t $SECS -J; UDP: iperf3 -c 10.1.0.2 -t $SECS -u -l 64 -b 0 -J (from A)"
