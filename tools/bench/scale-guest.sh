@@ -140,8 +140,8 @@ devs_kind()
 
 	scale_devs "$S" "$kind" "$DEVS" "$BLOCK" || { warn "$kind: scale_devs failed"; return 1; }
 	for ((b = 1; b <= nb; b++)); do
-		result "part=devs test=block kind=$kind op=create block=$b devs_after=$((b * BLOCK)) us_per_dev=${SCALE_CREATE_US[b]}"
-		result "part=devs test=block kind=$kind op=delete block=$b devs_before=$((DEVS - (b - 1) * BLOCK)) us_per_dev=${SCALE_DELETE_US[b]}"
+		result "part=devs test=block kind=$kind op=create block=$b devs_after=$((b * BLOCK)) us_per_dev=${SCALE_CREATE_US[b]} ip_ms=$((SCALE_IP_US[b - 1] / 1000))"
+		result "part=devs test=block kind=$kind op=delete block=$b devs_before=$((DEVS - (b - 1) * BLOCK)) us_per_dev=${SCALE_DELETE_US[b]} ip_ms=$((SCALE_IP_US[nb + b - 1] / 1000))"
 	done
 	result "part=devs test=mem kind=$kind devs=$DEVS kmem_kb_per_dev=$SCALE_MEM_KB slab_kb_per_dev=$SCALE_SLAB_KB kmem_kb_left=$SCALE_MEM_BACK_KB"
 }

@@ -138,10 +138,10 @@ def main():
     if blocks:
         nb = max(b for (_, _, b) in blocks)
         sec = ["## 1. %s devices in one netns\n" % ndev]
-        sec.append("Time per device of each block of %s (one `ip -batch` each, its process "
-                   "start included), in ms. Create block *b* ends with *b* × %s devices; "
-                   "delete block *b* starts with %s − (*b* − 1) × %s, in the order created.\n"
-                   % (block, block, ndev, block))
+        sec.append("Time per device of each block of %s (one `ip -batch` each, less the time of "
+                   "an empty `ip -batch` run right before it: ip's start), in ms. Create block *b* "
+                   "ends with *b* × %s devices; delete block *b* starts with %s − (*b* − 1) × %s, "
+                   "in the order created.\n" % (block, block, ndev, block))
         sec.append("| block | devices (create: after; delete: before) | stt create | geneve create | stt delete | geneve delete |")
         sec.append("|---:|---|---:|---:|---:|---:|")
         dat = []
@@ -173,6 +173,10 @@ def main():
                                 verdict(rd, 1.5, False)))
             sec.append("- %s: create last/first block %s×, delete block at %s devices / at %s: %s×"
                        % (k, fmt(rc), ndev, block, fmt(rd)))
+        ips = [num(r["ip_ms"]) for r in pick(results, part="devs", test="block") if r.get("ip_ms")]
+        if ips:
+            sec.append("- an empty `ip -batch` (not counted above) took %s–%s ms, median %s"
+                       % (fmt(min(ips), 0), fmt(max(ips), 0), fmt(median(ips), 0)))
         mem = {r["kind"]: r for r in pick(results, part="devs", test="mem")}
         if mem:
             sec.append("\nKernel memory per device (MemTotal − MemFree − the LRU lists, i.e. "
