@@ -15,6 +15,8 @@
 #                         table as ratios: bench-results/ovs/KVER/
 #   make bench-jumbo      inner MTU 9000 and 65000 over a 1500-byte underlay:
 #                         bench-results/jumbo/KVER/
+#   make bench-scale      1,000 devices, netns churn, 10,000 lwtunnel routes:
+#                         bench-results/KVER/scale.md (tools/bench/scale.sh)
 #   make profile          plain vs stt flat profiles from the host (KVER=)
 #   make install          stt.ko (and vport-stt.ko, Open vSwitch's stt port
 #                         type, where it was built) into
@@ -82,7 +84,7 @@ KVERS ?= $(shell printf '%s\n' $(INSTALLED_KVERS) | sort -V | \
 
 .PHONY: all modules plugin tools check demo install install-plugin uninstall \
 	uninstall-plugin print-kvers \
-	clean bench bench-ovs bench-jumbo bench-smoke profile lint \
+	clean bench bench-ovs bench-jumbo bench-scale bench-smoke profile lint \
 	dkms-add dkms-remove check-dkms check-docs debug-kernel
 
 all: modules plugin tools
@@ -156,6 +158,11 @@ bench-ovs: plugin tools
 # for TCP and 64-byte UDP, also with 0.1% loss: bench-results/jumbo/KVER/.
 bench-jumbo: plugin tools
 	@$(call bench_variant,bench-results/jumbo,plain stt stt9k stt64k vxlan vxlan9k,nic-tso wire wire-loss,tcp1 udp64,$(KVERS))
+
+# Issue 18's scale targets (tools/bench/scale.sh); SCALE_DEVS, SCALE_BLOCK,
+# SCALE_NETNS, SCALE_ROUTES, SCALE_PARTS, BENCH_SECS, BENCH_ROUNDS shrink it.
+bench-scale: plugin tools
+	@KVERS="$(or $(KVER),$(KVERS))" tools/bench/scale.sh
 
 # Where the time goes: plain vs stt, vCPUs sampled over QEMU's gdbstub
 # (perf's sampling does not work under TCG); PROF_PROFILE, PROF_SECS.

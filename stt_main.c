@@ -398,7 +398,13 @@ static void stt_net_unlink(struct stt_dev *stt)
 	list_del(&stt->next);
 	stt_peer_put(sn, cfg);
 	stt_port_put(sn, cfg->dport);
-	if (!--sn->nr_devs)
+	/*
+	 * The last device takes the hooks with it, and a grace period under
+	 * RTNL.  In a netns being dismantled, stt_exit_batch_net() does that
+	 * for the whole batch at once: deleting 100 netns must not wait for
+	 * 100 grace periods.
+	 */
+	if (!--sn->nr_devs && check_net(stt->net))
 		stt_rx_hook_unregister(stt->net);
 }
 
@@ -1450,6 +1456,11 @@ static void __net_exit stt_exit_batch_net(struct list_head *net_list)
 		stt_queue_net_devices(net, &list);
 	unregister_netdevice_many(&list);
 	rtnl_unlock();
+	/*
+	 * No stt device is left, so the hooks queue nothing any more (a
+	 * segment no device can take is not queued); unregister them all.
+	 */
+	stt_rx_hook_unregister_many(net_list);
 
 	list_for_each_entry(net, net_list, exit_list) {
 		struct stt_net *sn = stt_pernet(net);
@@ -1538,9 +1549,10 @@ static void __exit stt_cleanup_module(void)
 {
 	/*
 	 * Teardown order: devices (each netns's last one unregisters its hook
-	 * and flushes that netns's frames on every CPU), then the per-netns
-	 * state, then the per-CPU timers; rcu_barrier() lets the kfree_rcu()
-	 * of port entries finish before the module text goes away.
+	 * and flushes that netns's frames on every CPU; in a dying netns the
+	 * pernet exit does), then the per-netns state, then the per-CPU
+	 * timers; rcu_barrier() lets the kfree_rcu() of port entries finish
+	 * before the module text goes away.
 	 */
 	rtnl_link_unregister(&stt_link_ops);
 	unregister_netdevice_notifier(&stt_notifier);

@@ -1534,21 +1534,57 @@ static const struct nf_hook_ops stt_nf_ops[] = {
 int stt_rx_hook_register(struct net *net)
 {
 	struct stt_net *sn = stt_pernet(net);
-	int i;
+	int i, err;
 
 	BUILD_BUG_ON(ARRAY_SIZE(stt_nf_ops) != STT_NF_OPS);
 	memcpy(sn->nf_ops, stt_nf_ops, sizeof(sn->nf_ops));
 	for (i = 0; i < STT_NF_OPS; i++)
 		sn->nf_ops[i].priv = sn;
-	return nf_register_net_hooks(net, sn->nf_ops, STT_NF_OPS);
+	err = nf_register_net_hooks(net, sn->nf_ops, STT_NF_OPS);
+	sn->hooked = !err;
+	return err;
 }
 
 void stt_rx_hook_unregister(struct net *net)
 {
-	nf_unregister_net_hooks(net, stt_pernet(net)->nf_ops, STT_NF_OPS);
+	struct stt_net *sn = stt_pernet(net);
+
+	nf_unregister_net_hooks(net, sn->nf_ops, STT_NF_OPS);
+	sn->hooked = false;
 	/* No hook runs any more: nothing can add a queue for @net. */
 	synchronize_net();
 	stt_reasm_flush_net(net);
+}
+
+/*
+ * The hooks of every netns of a pernet exit batch that still has them
+ * (stt_net_unlink() leaves them in a netns being dismantled), with one
+ * grace period for the whole batch instead of one per netns.
+ */
+void stt_rx_hook_unregister_many(struct list_head *net_exit_list)
+{
+	struct net *net;
+	bool any = false;
+
+	list_for_each_entry(net, net_exit_list, exit_list) {
+		struct stt_net *sn = stt_pernet(net);
+
+		if (sn->hooked) {
+			nf_unregister_net_hooks(net, sn->nf_ops, STT_NF_OPS);
+			any = true;
+		}
+	}
+	if (!any)
+		return;
+	synchronize_net();
+	list_for_each_entry(net, net_exit_list, exit_list) {
+		struct stt_net *sn = stt_pernet(net);
+
+		if (sn->hooked) {
+			sn->hooked = false;
+			stt_reasm_flush_net(net);
+		}
+	}
 }
 
 static void stt_reasm_table_init(struct stt_reasm_table *t)

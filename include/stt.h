@@ -281,6 +281,7 @@ struct stt_net {
 	unsigned int		reasm_timeout_ms;
 	struct ctl_table_header	*sysctl_hdr;
 	struct nf_hook_ops	nf_ops[STT_NF_OPS];	/* priv: this stt_net */
+	bool			hooked;		/* nf_ops registered; RTNL or exit */
 };
 
 /* Defaults, justified in docs/design.md, "Reassembly limits". */
@@ -375,6 +376,7 @@ int stt_tso_restore(struct sk_buff *skb, const struct stthdr *sh);
 /* stt_reasm.c */
 int stt_rx_hook_register(struct net *net);
 void stt_rx_hook_unregister(struct net *net);
+void stt_rx_hook_unregister_many(struct list_head *net_exit_list);
 struct sk_buff *stt_reasm_add(struct stt_net *sn, const struct net *net,
 			      struct sk_buff *skb, bool defrag);
 void stt_reasm_flush_net(const struct net *net);

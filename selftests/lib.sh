@@ -809,6 +809,13 @@ stt_ratio()
 		else print "n/a" }'
 }
 
+# stt_median V...: the median of the numbers given ("" for none).
+stt_median()
+{
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+		END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+
 ###########################################################################
 # tshark
 ###########################################################################

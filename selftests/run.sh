@@ -35,6 +35,7 @@ DEFAULT_TESTS=(stt_netlink.sh stt_basic.sh stt_demo.sh stt_offload.sh stt_gso.sh
 	stt_qos.sh stt_ipv6.sh stt_pmtu.sh stt_firewall.sh stt_mcast.sh stt_external.sh stt_ovs.sh stt_ovs_opts.sh stt_ovn.sh
 	stt_dev.sh
 	stt_netns.sh stt_crafted.sh stt_rxguard.sh stt_underlay.sh stt_policy.sh stt_faults.sh stt_flood.sh stt_bench_smoke.sh
+	stt_scale_smoke.sh
 	stt_teardown.sh stt_rmmod.sh)
 
 usage()

@@ -53,16 +53,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	ktap_info "round $r: STT ${s:-failed} Mbit/s, plain ${p:-failed} Mbit/s"
 done
 
-median()
-{
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-		END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
-}
-
 ktap_check "iperf3 ran $ROUNDS times over STT and over plain" \
 	"$([ "${#stt[@]}" = "$ROUNDS" ] && [ "${#plain[@]}" = "$ROUNDS" ]; echo $?)"
-ms=$(median "${stt[@]}")
-mp=$(median "${plain[@]}")
+ms=$(stt_median "${stt[@]}")
+mp=$(stt_median "${plain[@]}")
 ratio=$(stt_ratio "$ms" "$mp")
 ktap_info "median STT $ms Mbit/s, plain $mp Mbit/s: STT/plain $ratio (issue 6's target: 0.9)"
 ktap_check "wire: STT >= 0.5x plain (regression tripwire)" \

@@ -47,8 +47,8 @@
 # kernels at once on a 2-core host: the suite is mostly a shell starting
 # one process after another, which keeps about one host core busy per VM.
 # The tests in QUIET_TESTS (the flood's and the bench smoke's throughput
-# ratios) then run afterwards, one kernel at a time.  CHECK_JOBS=1 runs
-# everything one kernel after the other.
+# ratios, the scale tripwire's timings) then run afterwards, one kernel at
+# a time.  CHECK_JOBS=1 runs everything one kernel after the other.
 #
 # CHECK_QUIET_LOCK: a file that another job on this host (CI's SANITIZE=1
 # run) holds a flock on while it runs; the QUIET_TESTS wait for it.
@@ -82,8 +82,8 @@ DMESG_BAD=$(sed -n "s/^STT_DMESG_BAD='\(.*\)'\$/\1/p" selftests/lib.sh)
 # (their logs: build/check/KVER-quiet.log).  Beside another VM the flood
 # test's iperf3 lost more than half its throughput to the other guest,
 # not to the flood.  The benchmark's tripwire compares STT with plain in
-# the same way.
-QUIET_TESTS=(stt_flood stt_bench_smoke)
+# the same way, and the scale tripwire times devices, netns and routes.
+QUIET_TESTS=(stt_flood stt_bench_smoke stt_scale_smoke)
 
 # The core subset: what a kernel named in CHECK_CORE runs (CI's choice for
 # its older kernels, see .ci/run): the netlink API, a tunnel with traffic,

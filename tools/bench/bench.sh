@@ -49,32 +49,11 @@ if [ "$ROUNDS" -lt 3 ] 2>/dev/null; then
 	say "note: BENCH_ROUNDS=$ROUNDS; issue 6 asks for at least 3"
 fi
 
-if [ -z "${KVERS:-}" ]; then
-	for d in /lib/modules/*/build; do
-		[ -e "$d" ] || continue
-		d=${d%/build}
-		KVERS="${KVERS:-} ${d##*/}"
-	done
-fi
-read -r -a kvers <<<"${KVERS:-}"
-[ "${#kvers[@]}" -gt 0 ] || {
-	say "no kernels: no /lib/modules/*/build (apt-get install linux-headers-amd64)"
-	exit 1
-}
-
 # Resolve and build first, so that a build error shows before any VM.
-full=()
-for k in "${kvers[@]}"; do
-	f=$(tools/vm-run --resolve "$k") || { say "no bootable kernel matches $k"; exit 1; }
-	make --no-print-directory KVER="$f" modules >/dev/null || {
-		say "building stt.ko for $f failed: make KVER=$f modules"
-		exit 1
-	}
-	full+=("$f")
-done
-make --no-print-directory plugin tools >/dev/null || { say "make plugin tools failed"; exit 1; }
-command -v gnuplot >/dev/null ||
-	say "warning: gnuplot not installed (apt-get install gnuplot-nox): tables only, no charts"
+# shellcheck source=SCRIPTDIR/kernels.sh
+source tools/bench/kernels.sh
+bench_kernels || exit 1
+full=("${KFULL[@]}")
 
 n=$((ROUNDS * ${#PROFILES[@]} * ${#WORKLOADS[@]} * ${#KINDS[@]}))
 per_kernel=$((n * (SECS * 10 + PER_RUN_OVERHEAD) / 10 + PER_VM))

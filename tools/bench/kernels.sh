@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Sourced by tools/bench/bench.sh and scale.sh (which define say()):
+# bench_kernels resolves KVERS (default: every kernel with headers; a
+# tools/vm-run prefix such as 6.12 works) and builds stt.ko for each
+# (make KVER=... modules), then the plugin and the tools, so that a build
+# error shows before any VM.  The full versions go into the array KFULL.
+# Returns 1 (having said why) on any failure.
+
+bench_kernels()
+{
+	local d k f kvers
+
+	if [ -z "${KVERS:-}" ]; then
+		for d in /lib/modules/*/build; do
+			[ -e "$d" ] || continue
+			d=${d%/build}
+			KVERS="${KVERS:-} ${d##*/}"
+		done
+	fi
+	read -r -a kvers <<<"${KVERS:-}"
+	[ "${#kvers[@]}" -gt 0 ] || {
+		say "no kernels: no /lib/modules/*/build (apt-get install linux-headers-amd64)"
+		return 1
+	}
+	KFULL=()
+	for k in "${kvers[@]}"; do
+		f=$(tools/vm-run --resolve "$k") || { say "no bootable kernel matches $k"; return 1; }
+		make --no-print-directory KVER="$f" modules >/dev/null || {
+			say "building stt.ko for $f failed: make KVER=$f modules"
+			return 1
+		}
+		KFULL+=("$f")
+	done
+	make --no-print-directory plugin tools >/dev/null || { say "make plugin tools failed"; return 1; }
+	command -v gnuplot >/dev/null ||
+		say "warning: gnuplot not installed (apt-get install gnuplot-nox): tables only, no charts"
+	return 0
+}
