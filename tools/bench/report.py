@@ -72,7 +72,10 @@ def ordered(items, order):
     return [x for x in order if x in items] + sorted(x for x in items if x not in order)
 
 
-def parse(path):
+def parse(path, prefix="BENCH"):
+    """The tagged lines of a guest's output: PREFIX-META key=value,
+    PREFIX-CMD, PREFIX-RESULT, PREFIX-STT (BENCH only), PREFIX-WARN and
+    -FATAL, PREFIX-DONE."""
     meta, cmds, results, stt, warns = {}, [], [], [], []
     done = None
     with open(path, errors="replace") as f:
@@ -80,18 +83,19 @@ def parse(path):
             line = line.rstrip("\n")
             # vm-run may prefix nothing; the guest's lines start with the tag.
             tag, _, rest = line.partition(" ")
-            if tag == "BENCH-META":
+            kind = tag[len(prefix) + 1:] if tag.startswith(prefix + "-") else None
+            if kind == "META":
                 k, _, v = rest.partition("=")
                 meta[k] = v
-            elif tag == "BENCH-CMD":
+            elif kind == "CMD":
                 cmds.append(rest)
-            elif tag == "BENCH-RESULT":
+            elif kind == "RESULT":
                 results.append(kv(rest))
-            elif tag == "BENCH-STT":
+            elif kind == "STT":
                 stt.append(kv(rest))
-            elif tag in ("BENCH-WARN", "BENCH-FATAL"):
+            elif kind in ("WARN", "FATAL"):
                 warns.append(line)
-            elif tag == "BENCH-DONE":
+            elif kind == "DONE":
                 done = kv(rest)
     return meta, cmds, results, stt, warns, done
 

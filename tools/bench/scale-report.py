@@ -20,30 +20,10 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from report import fmt, kv, num  # noqa: E402  (tools/bench/report.py)
+from report import fmt, num, parse  # noqa: E402  (tools/bench/report.py)
 
 COLORS = {"stt": "#d62728", "geneve": "#2ca02c"}
 KINDS = ["stt", "geneve"]
-
-
-def parse(path):
-    meta, cmds, results, warns, done = {}, [], [], [], None
-    with open(path, errors="replace") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            tag, _, rest = line.partition(" ")
-            if tag == "SCALE-META":
-                k, _, v = rest.partition("=")
-                meta[k] = v
-            elif tag == "SCALE-CMD":
-                cmds.append(rest)
-            elif tag == "SCALE-RESULT":
-                results.append(kv(rest))
-            elif tag in ("SCALE-WARN", "SCALE-FATAL"):
-                warns.append(line)
-            elif tag == "SCALE-DONE":
-                done = kv(rest)
-    return meta, cmds, results, warns, done
 
 
 def pick(results, **want):
@@ -101,7 +81,7 @@ def main():
         sys.exit(2)
     raw, outdir = sys.argv[1], sys.argv[2]
     command = sys.argv[3] if len(sys.argv) > 3 else ""
-    meta, cmds, results, warns, done = parse(raw)
+    meta, cmds, results, _, warns, done = parse(raw, "SCALE")
     if not results:
         print("scale-report: no SCALE-RESULT lines in %s" % raw, file=sys.stderr)
         sys.exit(1)
