@@ -73,19 +73,11 @@ rc=0
 t_all=$SECONDS
 for f in "${full[@]}"; do
 	dir=$OUT/$f
-	mkdir -p "$dir" build/bench
 	log=build/bench/$f.log
 	envs="STT_KO=build/$f/stt.ko BENCH_SECS=$SECS BENCH_ROUNDS=$ROUNDS BENCH_PROFILES='${PROFILES[*]}' BENCH_KINDS='${KINDS[*]}' BENCH_WORKLOADS='${WORKLOADS[*]}' BENCH_RR_BYTES=$BENCH_RR_BYTES BENCH_SETTLE=$BENCH_SETTLE"
 	vmcmd="tools/vm-run $f -- tools/bench/bench-guest.sh"
 	say "$f: $envs $vmcmd"
-	t0=$SECONDS
-	STT_KO=build/$f/stt.ko tools/vm-run "$f" -- tools/bench/bench-guest.sh 2>&1 |
-		tee "$log" | grep --line-buffered -vE '^BENCH-(CMD|RESULT|STT|META)'
-	vmrc=${PIPESTATUS[0]}
-	say "$f: VM finished with status $vmrc after $((SECONDS - t0)) s"
-	cp "$log" "$dir/vm-output.log"
-	grep -q '^BENCH-DONE' "$log" || { say "$f: the run did not finish"; rc=1; }
-	[ "$vmrc" = 0 ] || rc=1
+	bench_guest "$f" tools/bench/bench-guest.sh BENCH "$log" "$dir/vm-output.log" || rc=1
 	if /usr/bin/python3 tools/bench/report.py "$log" "$dir" \
 		"KVERS=$f make bench    # = $envs $vmcmd" >/dev/null; then
 		say "$f: wrote $dir/results.md, results.csv, measurements.csv$(cd "$dir" && for p in *.png; do [ -e "$p" ] && printf ', %s' "$p"; done)"

@@ -7,6 +7,8 @@
 # (make KVER=... modules), then the plugin and the tools, so that a build
 # error shows before any VM.  The full versions go into the array KFULL.
 # Returns 1 (having said why) on any failure.
+#
+# bench_guest runs one guest script in one kernel's VM.
 
 bench_kernels()
 {
@@ -37,4 +39,22 @@ bench_kernels()
 	command -v gnuplot >/dev/null ||
 		say "warning: gnuplot not installed (apt-get install gnuplot-nox): tables only, no charts"
 	return 0
+}
+
+# bench_guest KVER GUEST TAG LOG COPY: boot KVER with tools/vm-run and run
+# GUEST there with build/KVER/stt.ko; its output goes to LOG and then to
+# COPY, and to the terminal without its TAG-CMD/RESULT/STT/META lines.
+# Fails unless the VM exited 0 and GUEST printed TAG-DONE.
+bench_guest()
+{
+	local f=$1 guest=$2 tag=$3 log=$4 copy=$5 t0=$SECONDS vmrc
+
+	mkdir -p "$(dirname "$log")" "$(dirname "$copy")"
+	STT_KO=build/$f/stt.ko tools/vm-run "$f" -- "$guest" 2>&1 |
+		tee "$log" | grep --line-buffered -vE "^$tag-(CMD|RESULT|STT|META)"
+	vmrc=${PIPESTATUS[0]}
+	say "$f: VM finished with status $vmrc after $((SECONDS - t0)) s"
+	cp "$log" "$copy"
+	grep -q "^$tag-DONE" "$log" || { say "$f: the run did not finish"; return 1; }
+	[ "$vmrc" = 0 ]
 }

@@ -51,18 +51,11 @@ rc=0
 t_all=$SECONDS
 for f in "${KFULL[@]}"; do
 	dir=$OUT/$f
-	mkdir -p "$dir" build/bench
 	log=build/bench/$f-scale.log
 	vmcmd="tools/vm-run $f -- tools/bench/scale-guest.sh"
 	say "$f: STT_KO=build/$f/stt.ko $envs $vmcmd"
-	t0=$SECONDS
-	STT_KO=build/$f/stt.ko tools/vm-run "$f" -- tools/bench/scale-guest.sh 2>&1 |
-		tee "$log" | grep --line-buffered -vE '^SCALE-(CMD|RESULT|META)'
-	vmrc=${PIPESTATUS[0]}
-	say "$f: VM finished with status $vmrc after $((SECONDS - t0)) s"
-	cp "$log" "$dir/scale-vm-output.log"
-	grep -q '^SCALE-DONE' "$log" || { say "$f: the run did not finish"; rc=1; }
-	[ "$vmrc" = 0 ] || rc=1
+	bench_guest "$f" tools/bench/scale-guest.sh SCALE "$log" "$dir/scale-vm-output.log" ||
+		rc=1
 	if /usr/bin/python3 tools/bench/scale-report.py "$log" "$dir" \
 		"KVERS=$f make bench-scale    # = STT_KO=build/$f/stt.ko $envs $vmcmd" >/dev/null; then
 		say "$f: wrote $dir/scale.md, scale.csv$(cd "$dir" && for p in scale-*.png; do [ -e "$p" ] && printf ', %s' "$p"; done)"
