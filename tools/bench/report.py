@@ -429,6 +429,22 @@ plot %s
         shutil.rmtree(tmp)
 
 
+def commands_md(command, cmds):
+    """The report's last section: the host's command, then the guest's."""
+    md = ["## Commands\n", "```sh"]
+    if command:
+        md += ["# on the host", command, "# in the VM"]
+    return md + list(cmds) + ["```"]
+
+
+def write_md(path, md):
+    """Write the report's lines to PATH and print them."""
+    text = "\n".join(md) + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+    print(text)
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
@@ -571,18 +587,8 @@ def main():
             md.append("%-10s %s" % (k, v.strip()))
         md.append("```\n")
 
-    md.append("## Commands\n")
-    md.append("```sh")
-    if command:
-        md.append("# on the host")
-        md.append(command)
-        md.append("# in the VM")
-    md.extend(c for c in cmds)
-    md.append("```")
-    text = "\n".join(md) + "\n"
-    with open(os.path.join(outdir, "results.md"), "w") as f:
-        f.write(text)
-    print(text)
+    md.extend(commands_md(command, cmds))
+    write_md(os.path.join(outdir, "results.md"), md)
 
 
 if __name__ == "__main__":

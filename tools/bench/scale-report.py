@@ -20,7 +20,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from report import fmt, num, parse  # noqa: E402  (tools/bench/report.py)
+from report import commands_md, fmt, num, parse, write_md  # noqa: E402  (tools/bench/report.py)
 
 COLORS = {"stt": "#d62728", "geneve": "#2ca02c"}
 KINDS = ["stt", "geneve"]
@@ -347,18 +347,8 @@ plot '@TMP@/routes' using 2:xtic(1) lc rgb '#d62728'
         md.append("```")
         md.extend(sorted(set(warns)))
         md.append("```\n")
-    md.append("## Commands\n")
-    md.append("```sh")
-    if command:
-        md.append("# on the host")
-        md.append(command)
-        md.append("# in the VM")
-    md.extend(cmds)
-    md.append("```")
-    text = "\n".join(md) + "\n"
-    with open(os.path.join(outdir, "scale.md"), "w") as f:
-        f.write(text)
-    print(text)
+    md.extend(commands_md(command, cmds))
+    write_md(os.path.join(outdir, "scale.md"), md)
 
 
 if __name__ == "__main__":
