@@ -809,6 +809,12 @@ stt_ratio()
 		else print "n/a" }'
 }
 
+# stt_ratio_ge RATIO FLOOR: RATIO (from stt_ratio) is a number >= FLOOR.
+stt_ratio_ge()
+{
+	awk -v r="$1" -v f="$2" 'BEGIN { exit !(r != "n/a" && r >= f) }'
+}
+
 # stt_median V...: the median of the numbers given ("" for none).
 stt_median()
 {
