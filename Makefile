@@ -15,6 +15,8 @@
 #                         table as ratios: bench-results/ovs/KVER/
 #   make bench-jumbo      inner MTU 9000 and 65000 over a 1500-byte underlay:
 #                         bench-results/jumbo/KVER/
+#   make bench-streams    128 TCP streams against 4, every frame reassembled:
+#                         bench-results/streams/KVER/
 #   make bench-scale      1,000 devices, netns churn, 10,000 lwtunnel routes:
 #                         bench-results/KVER/scale.md (tools/bench/scale.sh)
 #   make profile          plain vs stt flat profiles from the host (KVER=)
@@ -84,7 +86,7 @@ KVERS ?= $(shell printf '%s\n' $(INSTALLED_KVERS) | sort -V | \
 
 .PHONY: all modules plugin tools check demo install install-plugin uninstall \
 	uninstall-plugin print-kvers \
-	clean bench bench-ovs bench-jumbo bench-scale bench-smoke profile lint \
+	clean bench bench-ovs bench-jumbo bench-streams bench-scale bench-smoke profile lint \
 	dkms-add dkms-remove check-dkms check-docs debug-kernel
 
 all: modules plugin tools
@@ -158,6 +160,12 @@ bench-ovs: plugin tools
 # for TCP and 64-byte UDP, also with 0.1% loss: bench-results/jumbo/KVER/.
 bench-jumbo: plugin tools
 	@$(call bench_variant,bench-results/jumbo,plain stt stt9k stt64k vxlan vxlan9k,nic-tso wire wire-loss,tcp1 udp64,$(KVERS))
+
+# 128 parallel TCP streams against 4 in wire-nogro (issue 18), where every
+# STT frame is reassembled: aggregate throughput, reassembly timeouts,
+# evictions and B's sampled peak reasm_bytes: bench-results/streams/KVER/.
+bench-streams: plugin tools
+	@BENCH_REASM_PEAK=1 $(call bench_variant,bench-results/streams,plain stt,wire-nogro,tcp4 tcp128,$(KVERS))
 
 # Issue 18's scale targets (tools/bench/scale.sh); SCALE_DEVS, SCALE_BLOCK,
 # SCALE_NETNS, SCALE_ROUTES, SCALE_PARTS, BENCH_SECS, BENCH_ROUNDS shrink it.

@@ -318,8 +318,9 @@ stt_ovs_switchd()
 
 # stt_bench_guest PROFILE KIND...: one short round of make bench's guest
 # script (tools/bench/bench-guest.sh: each KIND in its own netns pair, 2 s
-# of one TCP stream in PROFILE), its output in STT_BENCH_OUT and the lines
-# that matter shown.  Returns 1 if the script is not next to the selftests.
+# of one TCP stream in PROFILE, or of STT_BENCH_WORKLOADS; STT_BENCH_PEAK=1
+# samples B's reasm_bytes), its output in STT_BENCH_OUT and the lines that
+# matter shown.  Returns 1 if the script is not next to the selftests.
 stt_bench_guest()
 {
 	local guest profile=$1
@@ -329,7 +330,8 @@ stt_bench_guest()
 	STT_BENCH_OUT=""
 	[ -x "$guest" ] || { ktap_info "$guest is not next to the selftests"; return 1; }
 	STT_BENCH_OUT=$(STT_KO=$(stt_ko_path) BENCH_SECS=2 BENCH_ROUNDS=1 \
-		BENCH_PROFILES="$profile" BENCH_WORKLOADS=tcp1 BENCH_KINDS="$*" \
+		BENCH_PROFILES="$profile" BENCH_WORKLOADS="${STT_BENCH_WORKLOADS:-tcp1}" \
+		BENCH_KINDS="$*" BENCH_REASM_PEAK="${STT_BENCH_PEAK:-0}" \
 		BENCH_SETTLE=0 timeout 900 "$guest" 2>&1)
 	grep -E '^(BENCH-(FATAL|WARN|RESULT|STT|DONE)|bench: set up)' <<<"$STT_BENCH_OUT" |
 		ktap_info

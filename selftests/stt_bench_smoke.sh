@@ -10,7 +10,10 @@
 # Then make bench-jumbo's kinds, one short round of its guest script in the
 # lossy profile (wire-loss: 0.1% netem loss on both veths): stt at inner
 # MTU 9000 and 65000 and vxlan at 9000 over the 1500-byte underlay each
-# carry a TCP stream, the stt ones through their devices.
+# carry a TCP stream, the stt ones through their devices.  Then make
+# bench-streams' workload, 128 parallel TCP streams over stt in wire-nogro
+# for 2 s: data moved, B reassembled frames, and the 50 ms samples of B's
+# reasm_bytes saw the table in use and never above reasm_high_thresh.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -21,7 +24,7 @@ ktap_header
 stt_require ethtool iperf3 ping ss timeout
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
-ktap_plan 8
+ktap_plan 9
 
 if stt_topo_setup; then
 	ktap_pass "topology: two netns, veth underlay, $TUN in each"
@@ -72,6 +75,27 @@ else
 	for k in stt9k stt64k vxlan9k; do
 		ktap_skip "bench-jumbo kind $k: tools/bench/ is not next to the selftests"
 	done
+fi
+
+# streams_ok: the 128-stream run moved data through B's reassembly, and
+# its sampled peak is in (0, reasm_high_thresh].
+streams_ok()
+{
+	local high
+
+	stt_bench_moved stt || return 1
+	high=$(sed -n 's/^BENCH-META reasm_high_thresh=\([0-9]*\)$/\1/p' <<<"$STT_BENCH_OUT")
+	grep "^BENCH-STT .*workload=tcp128 kind=stt " <<<"$STT_BENCH_OUT" |
+		awk -v high="${high:-0}" '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+			END { exit !(NR == 1 && v["rx_reasm_frames"] > 0 &&
+				v["peak_reasm_bytes"] > 0 && v["peak_reasm_bytes"] <= high + 0) }'
+}
+
+if STT_BENCH_WORKLOADS=tcp128 STT_BENCH_PEAK=1 stt_bench_guest wire-nogro stt; then
+	ktap_result "bench-streams: 128 TCP streams over stt in wire-nogro, frames reassembled in B, sampled reasm_bytes peak in (0, reasm_high_thresh]" \
+		streams_ok
+else
+	ktap_skip "bench-streams: tools/bench/ is not next to the selftests"
 fi
 check_dmesg
 ktap_finished

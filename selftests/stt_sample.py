@@ -4,8 +4,12 @@
 
   stt_sample.py FILE PERIOD_MS STOPFILE [NAME]
       read /proc/net/stt every PERIOD_MS until STOPFILE exists; print
-      "samples=N max=M last=L" for counter NAME (default reasm_bytes) and
-      write one "time value" line per sample to FILE.
+      "samples=N max=M last=L slab_first=F slab_max=S" for counter NAME
+      (default reasm_bytes) and write one "time value slab" line per sample
+      to FILE.  slab is /proc/meminfo's SUnreclaim in bytes: the kernel's
+      own count of unreclaimable slab memory, where every sk_buff and every
+      kmalloc'd packet head lives, a measure of the same memory that owes
+      nothing to stt.ko's accounting.
 
 (The transfers the selftests used to run from here are tools/stt-xfer.)
 """
@@ -24,22 +28,38 @@ def read_counter(name):
     return None
 
 
+def read_slab():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("SUnreclaim:"):
+                return int(line.split()[1]) * 1024
+    return -1
+
+
 def sample(out, period_ms, stopfile, name="reasm_bytes"):
     period = period_ms / 1000.0
     vmax = None
     last = None
+    slab_first = None
+    slab_max = None
     n = 0
     t0 = time.monotonic()
     with open(out, "w") as f:
         while not os.path.exists(stopfile):
             v = read_counter(name)
             if v is not None:
+                slab = read_slab()
                 n += 1
                 last = v
                 vmax = v if vmax is None else max(vmax, v)
-                f.write("%.3f %d\n" % (time.monotonic() - t0, v))
+                if slab_first is None:
+                    slab_first = slab
+                slab_max = slab if slab_max is None else max(slab_max, slab)
+                f.write("%.3f %d %d\n" % (time.monotonic() - t0, v, slab))
+                f.flush()
             time.sleep(period)
-    print("samples=%d max=%s last=%s" % (n, vmax, last))
+    print("samples=%d max=%s last=%s slab_first=%s slab_max=%s" %
+          (n, vmax, last, slab_first, slab_max))
     return 0 if n else 1
 
 

@@ -48,7 +48,10 @@
 #   BENCH_PROFILES   "nic-tso wire wire-nogro none"
 #   BENCH_KINDS      "plain stt vxlan geneve gretap" (or "routed", and the
 #                    OVS kinds, above)
-#   BENCH_WORKLOADS  "tcp1 tcp4 udp64 rr"
+#   BENCH_WORKLOADS  "tcp1 tcp4 udp64 rr" (or tcp128: 128 parallel streams,
+#                    iperf3's limit; "make bench-streams")
+#   BENCH_REASM_PEAK 1: sample B's reasm_bytes every 50 ms during each stt
+#                    run and report its peak (peak_reasm_bytes=)
 #   BENCH_RR_BYTES   request and response size for rr (1)
 #   BENCH_SETTLE     seconds of quiet before each measurement (1)
 #   STT_KO           stt.ko to load
@@ -65,6 +68,7 @@ read -r -a PROFILES <<<"${BENCH_PROFILES:-nic-tso wire wire-nogro none}"
 read -r -a KINDS <<<"${BENCH_KINDS:-plain stt vxlan geneve gretap}"
 read -r -a WORKLOADS <<<"${BENCH_WORKLOADS:-tcp1 tcp4 udp64 rr}"
 RR_BYTES=${BENCH_RR_BYTES:-1}
+REASM_PEAK=${BENCH_REASM_PEAK:-0}
 RR=$REPO/tools/bench/stt-rr
 IPERF_PORT=5201
 RR_PORT=5202
@@ -111,7 +115,7 @@ for k in "${KINDS[@]}"; do
 	esac
 done
 for w in "${WORKLOADS[@]}"; do
-	case $w in tcp1 | tcp4 | udp64 | rr) ;; *) die "unknown workload $w" ;; esac
+	case $w in tcp1 | tcp4 | tcp128 | udp64 | rr) ;; *) die "unknown workload $w" ;; esac
 done
 [[ $SECS =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECS=$SECS: want whole seconds >= 1"
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS=$ROUNDS: want >= 1"
@@ -130,6 +134,7 @@ echo "BENCH-META cpus=$(nproc)"
 echo "BENCH-META secs=$SECS"
 echo "BENCH-META rounds=$ROUNDS"
 echo "BENCH-META rr_bytes=$RR_BYTES"
+echo "BENCH-META reasm_peak=$REASM_PEAK"
 echo "BENCH-META profiles=${PROFILES[*]}"
 echo "BENCH-META kinds=${KINDS[*]}"
 echo "BENCH-META workloads=${WORKLOADS[*]}"
@@ -314,6 +319,11 @@ for k in "${KINDS[@]}"; do
 	echo "BENCH-META link.$k=$(ip -n "${NSA[$k]}" -d link show "$dev" |
 		sed -n '1s/.* \(mtu [0-9]*\) .*/\1/p; 3p' | tr -s ' \n' ' ')"
 done
+for k in stt stt9k stt64k; do
+	[ -n "${NSB[$k]:-}" ] || continue
+	echo "BENCH-META reasm_high_thresh=$(ip netns exec "${NSB[$k]}" cat /proc/sys/net/stt/reasm_high_thresh)"
+	break
+done
 
 ###########################################################################
 # Offload profiles
@@ -462,12 +472,16 @@ echo "BENCH-CMD # per measurement (client in A, server in B; DST = 192.0.2.2 for
 echo "BENCH-CMD iperf3 -s -1 -B DST -p $IPERF_PORT"
 echo "BENCH-CMD iperf3 -c DST -p $IPERF_PORT -t $SECS --connect-timeout 5000 -J            # tcp1"
 echo "BENCH-CMD iperf3 -c DST -p $IPERF_PORT -t $SECS --connect-timeout 5000 -J -P 4       # tcp4"
+echo "BENCH-CMD iperf3 -c DST -p $IPERF_PORT -t $SECS --connect-timeout 5000 -J -P 128     # tcp128"
 echo "BENCH-CMD iperf3 -c DST -p $IPERF_PORT -t $SECS --connect-timeout 5000 -J -u -l 64 -b 0  # udp64"
 echo "BENCH-CMD tools/bench/stt-rr -s -B DST -p $RR_PORT; tools/bench/stt-rr -c DST -p $RR_PORT -t $SECS -l $RR_BYTES  # rr"
 echo "BENCH-CMD # CPU: busy jiffies (user+nice+system+irq+softirq+steal) of /proc/stat's cpu line, before and after the client"
 
 # STT receive counters on B's stt device (how frames arrived): tun0 for
-# stt, OVS's stt_sys_7471 for ovs-stt.
+# stt, OVS's stt_sys_7471 for ovs-stt; B's reassembly counters
+# (/proc/net/stt, per netns); the underlay's segments; and the backlog
+# drops of the whole VM (/proc/net/softnet_stat's second column), which
+# is where veth drops a segment that then times a frame out.
 stt_rx_snap()
 {
 	local dev=tun0
@@ -476,8 +490,45 @@ stt_rx_snap()
 	ip netns exec "${NSB[$1]}" ethtool -S "$dev" 2>/dev/null |
 		awk -F': *' '$1 ~ /rx_(frames|fastpath_frames|reasm_frames|skbs)$/ {
 			gsub(/ /, "", $1); printf "%s=%s ", $1, $2 }'
+	ip netns exec "${NSB[$1]}" cat /proc/net/stt 2>/dev/null |
+		awk '$1 ~ /^reasm_(timeouts|evictions|mem_drops|dropped_segs)$/ {
+			printf "%s=%s ", $1, $2 }'
+	softnet_drops
 	ip netns exec "${NSA[$1]}" cat /sys/class/net/veth_a/statistics/tx_packets 2>/dev/null |
 		awk '{ printf "wire_segments=%s", $1 }'
+}
+
+softnet_drops()
+{
+	local _ drops d=0
+
+	while read -r _ drops _; do
+		d=$((d + 16#$drops))
+	done </proc/net/softnet_stat
+	printf 'backlog_drops=%d ' "$d"
+}
+
+# BENCH_REASM_PEAK=1: selftests/stt_sample.py samples reasm_bytes in B
+# every 50 ms from before the client starts until it is done.
+PEAK_DIR=""
+stt_tmpdir PEAK_DIR || die "mktemp"
+peak_start()
+{
+	rm -f "$PEAK_DIR/stop" "$PEAK_DIR/samples" "$PEAK_DIR/out"
+	ip netns exec "${NSB[$1]}" "$STT_PY" "$REPO/selftests/stt_sample.py" \
+		"$PEAK_DIR/samples" 50 "$PEAK_DIR/stop" >"$PEAK_DIR/out" 2>&1 &
+	PEAK_PID=$!
+	stt_track_pid "$PEAK_PID"
+	# Python's start-up (seconds under TCG) stays out of the measurement.
+	stt_wait_for 20 test -s "$PEAK_DIR/samples" ||
+		warn "$1: the reasm_bytes sampler did not start"
+}
+
+peak_stop()
+{
+	touch "$PEAK_DIR/stop"
+	wait "$PEAK_PID" 2>/dev/null
+	sed -n 's/.*max=\([0-9]*\).*/peak_reasm_bytes=\1/p' "$PEAK_DIR/out"
 }
 
 stt_rx_delta()
@@ -495,21 +546,25 @@ say "$TOTAL measurements of ${SECS}s: ${ROUNDS} rounds x ${#PROFILES[@]} profile
 
 measure()
 {
-	local r=$1 p=$2 w=$3 k=$4 ok=0 busy cpu_s="" per_gb="" eta before="" after
+	local r=$1 p=$2 w=$3 k=$4 ok=0 busy cpu_s="" per_gb="" eta before="" after peak
 
 	VALUE="" UNIT="" BYTES="" EXTRA="" TRANSACTIONS=""
 	# Let the previous run's queues drain (a 64-byte flood leaves a
 	# backlog that would land in the next run's latency).
 	sleep "$SETTLE"
 	case $k in stt | stt9k | stt64k | ovs-stt) before=$(stt_rx_snap "$k") ;; esac
+	[ -n "$before" ] && [ "$REASM_PEAK" = 1 ] && peak_start "$k"
 	case $w in
 	tcp1) run_tcp "$k" || ok=1 ;;
 	tcp4) run_tcp "$k" -P 4 || ok=1 ;;
+	tcp128) run_tcp "$k" -P 128 || ok=1 ;;
 	udp64) run_udp64 "$k" || ok=1 ;;
 	rr) run_rr "$k" || ok=1 ;;
 	esac
 	N=$((N + 1))
 	eta=$(((SECONDS - T_START) * (TOTAL - N) / N))
+	peak=""
+	[ -n "$before" ] && [ "$REASM_PEAK" = 1 ] && peak=$(peak_stop)
 	if [ "$ok" != 0 ]; then
 		echo "BENCH-RESULT round=$r profile=$p kind=$k workload=$w value= unit= bytes= cpu_s= cpu_s_per_gb= failed=1"
 		say "[$N/$TOTAL] round $r $p $w $k: FAILED (eta $((eta / 60)) min)"
@@ -524,7 +579,7 @@ measure()
 	echo "BENCH-RESULT round=$r profile=$p kind=$k workload=$w value=$VALUE unit=$UNIT bytes=$BYTES cpu_s=$cpu_s cpu_s_per_gb=$per_gb $EXTRA"
 	if [ -n "$before" ]; then
 		after=$(stt_rx_snap "$k")
-		echo "BENCH-STT round=$r profile=$p workload=$w kind=$k $(stt_rx_delta "$before" "$after")"
+		echo "BENCH-STT round=$r profile=$p workload=$w kind=$k $(stt_rx_delta "$before" "$after")${peak}"
 	fi
 	say "[$N/$TOTAL] round $r $p $w $k: $(printf '%.3f' "$VALUE") $UNIT, cpu ${cpu_s}s${per_gb:+ = $per_gb s/GB}${TRANSACTIONS:+ = $(sed -n 's/.*cpu_us_per_tx=\([0-9.]*\).*/\1/p' <<<"$EXTRA") us/transaction} (eta $((eta / 60)) min)"
 }

@@ -22,6 +22,7 @@
 #                    vSwitch, as "make bench-ovs" does)
 #   BENCH_WORKLOADS  workloads ("tcp1 tcp4 udp64 rr")
 #   BENCH_RR_BYTES   TCP_RR request/response size (1)
+#   BENCH_REASM_PEAK 1: sample B's reasm_bytes during each stt run (0)
 #   BENCH_SETTLE     seconds of quiet before each measurement (1)
 #   BENCH_OUT        results directory (bench-results)
 #   VM_TIMEOUT       the VM's limit; default: twice the estimate + 10 min
@@ -66,7 +67,8 @@ say "expected duration: about $(((total + 59) / 60)) min ($(((per_kernel + 59) /
 export BENCH_SECS=$SECS BENCH_ROUNDS=$ROUNDS BENCH_PROFILES="${PROFILES[*]}"
 export BENCH_KINDS="${KINDS[*]}" BENCH_WORKLOADS="${WORKLOADS[*]}"
 export BENCH_RR_BYTES=${BENCH_RR_BYTES:-1} BENCH_SETTLE=${BENCH_SETTLE:-1}
-export VM_ENV="${VM_ENV:-} BENCH_SECS BENCH_ROUNDS BENCH_PROFILES BENCH_KINDS BENCH_WORKLOADS BENCH_RR_BYTES BENCH_SETTLE"
+export BENCH_REASM_PEAK=${BENCH_REASM_PEAK:-0}
+export VM_ENV="${VM_ENV:-} BENCH_SECS BENCH_ROUNDS BENCH_PROFILES BENCH_KINDS BENCH_WORKLOADS BENCH_RR_BYTES BENCH_SETTLE BENCH_REASM_PEAK"
 export VM_TIMEOUT=${VM_TIMEOUT:-$((per_kernel * 2 + 600))}
 
 rc=0
@@ -74,7 +76,7 @@ t_all=$SECONDS
 for f in "${full[@]}"; do
 	dir=$OUT/$f
 	log=build/bench/$f.log
-	envs="STT_KO=build/$f/stt.ko BENCH_SECS=$SECS BENCH_ROUNDS=$ROUNDS BENCH_PROFILES='${PROFILES[*]}' BENCH_KINDS='${KINDS[*]}' BENCH_WORKLOADS='${WORKLOADS[*]}' BENCH_RR_BYTES=$BENCH_RR_BYTES BENCH_SETTLE=$BENCH_SETTLE"
+	envs="STT_KO=build/$f/stt.ko BENCH_SECS=$SECS BENCH_ROUNDS=$ROUNDS BENCH_PROFILES='${PROFILES[*]}' BENCH_KINDS='${KINDS[*]}' BENCH_WORKLOADS='${WORKLOADS[*]}' BENCH_RR_BYTES=$BENCH_RR_BYTES BENCH_SETTLE=$BENCH_SETTLE BENCH_REASM_PEAK=$BENCH_REASM_PEAK"
 	vmcmd="tools/vm-run $f -- tools/bench/bench-guest.sh"
 	say "$f: $envs $vmcmd"
 	bench_guest "$f" tools/bench/bench-guest.sh BENCH "$log" "$dir/vm-output.log" || rc=1

@@ -29,17 +29,24 @@ JUMBO_KINDS = ["stt9k", "stt64k", "vxlan9k"]
 JUMBO_RUN_KINDS = ["plain", "stt", "vxlan"] + JUMBO_KINDS
 JUMBO_RUN_PROFILES = ["nic-tso", "wire", "wire-loss"]
 JUMBO_RUN_WORKLOADS = ["tcp1", "udp64"]
+# make bench-streams: 128 parallel TCP streams against 4 where every frame
+# is reassembled (issue 18).
+STREAMS_RUN_KINDS = ["plain", "stt"]
+STREAMS_RUN_PROFILES = ["wire-nogro"]
+STREAMS_RUN_WORKLOADS = ["tcp4", "tcp128"]
 INNER_MTU = {"stt": 1500, "stt9k": 9000, "stt64k": 65000, "vxlan": 1450, "vxlan9k": 9000}
 # "routed" (plain TCP through a router netns) is an optional control.
 KIND_ORDER = (["plain", "routed", "stt", "stt9k", "stt64k", "vxlan", "vxlan9k", "geneve",
                "gretap", "ovs-stt"] + OVS_TUNNELS)
 TUNNELS = ["vxlan", "geneve", "gretap"]      # "the best kernel tunnel"
-WORKLOAD_ORDER = ["tcp1", "tcp4", "udp64", "rr"]
+ISSUE6_WORKLOADS = ["tcp1", "tcp4", "udp64", "rr"]
+WORKLOAD_ORDER = ["tcp1", "tcp4", "tcp128", "udp64", "rr"]
 ISSUE6_PROFILES = ["nic-tso", "wire", "wire-nogro", "none"]
 PROFILE_ORDER = ISSUE6_PROFILES + ["wire-loss"]
 WORKLOAD_NAME = {
     "tcp1": "TCP, 1 stream",
     "tcp4": "TCP, 4 streams",
+    "tcp128": "TCP, 128 streams",
     "udp64": "UDP 64-byte",
     "rr": "TCP_RR",
 }
@@ -325,6 +332,66 @@ def jumbo_table(cells, profiles, agg):
     return md
 
 
+def streams_table(cells, profiles, stt, meta):
+    """128 parallel TCP streams against 4 (make bench-streams): aggregate
+    throughput, and what the reassembly table went through in the 128-stream
+    runs."""
+    high = num(meta.get("reasm_high_thresh"))
+    md = ["## 128 streams against 4\n"]
+    md.append("iperf3 `-P 4` and `-P 128` (its limit) in the same run; aggregate received "
+              "throughput. In `wire-nogro` B's veth has GRO off, so every STT frame is "
+              "reassembled from its segments and many are in flight at once. B's reassembly "
+              "counters are summed over the 128-stream runs; the peak is the highest 50 ms "
+              "sample of `reasm_bytes` (stt_sample.py in B) in any of them; backlog drops are "
+              "the whole VM's (`/proc/net/softnet_stat`), where veth drops a segment when "
+              "its CPU's backlog is full.\n")
+    md.append("| target | measured | |")
+    md.append("|---|---|---|")
+    for p in profiles:
+        c4, c128 = cells.get((p, "tcp4", "stt")), cells.get((p, "tcp128", "stt"))
+        if c4 is None or c128 is None:
+            continue
+        r = ratio(c128.median, c4.median)
+        rs = [c128.by_round[n] / c4.by_round[n] for n in sorted(c128.by_round, key=int)
+              if c4.by_round.get(n)]
+        pl4, pl128 = cells.get((p, "tcp4", "plain")), cells.get((p, "tcp128", "plain"))
+        plr = ratio(pl128 and pl128.median, pl4 and pl4.median)
+        md.append("| `%s`: STT, 128 streams ≥ 0.9× 4 streams | %s×%s (%s against %s Gbit/s; "
+                  "plain: %s×) | %s |" % (
+                      p, fmt(r), " (per round: %s)" % ", ".join("%.2f" % x for x in rs)
+                      if len(rs) > 1 else "", fmt_value(c128.median), fmt_value(c4.median),
+                      fmt(plr), "—" if r is None else ("met" if r >= 0.9 else "**missed**")))
+        runs = [s for s in stt if s.get("profile") == p and s.get("workload") == "tcp128"
+                and s.get("kind") == "stt"]
+        if not runs:
+            continue
+        tot = {}
+        for s in runs:
+            for k in ("reasm_timeouts", "reasm_evictions", "reasm_mem_drops",
+                      "reasm_dropped_segs", "backlog_drops", "rx_frames", "rx_reasm_frames"):
+                tot[k] = tot.get(k, 0) + (num(s.get(k)) or 0)
+        peaks = [num(s.get("peak_reasm_bytes")) for s in runs
+                 if num(s.get("peak_reasm_bytes")) is not None]
+        te = tot["reasm_timeouts"] + tot["reasm_evictions"]
+        md.append("| `%s`, 128 streams: zero reassembly timeouts and evictions | %d timeouts, "
+                  "%d evictions (%d segments dropped with them; %d backlog drops in the VM) "
+                  "in %d frames, %d of them reassembled | %s |" % (
+                      p, tot["reasm_timeouts"], tot["reasm_evictions"],
+                      tot["reasm_dropped_segs"], tot["backlog_drops"], tot["rx_frames"],
+                      tot["rx_reasm_frames"], "met" if te == 0 else "**missed**"))
+        if peaks:
+            pk = max(peaks)
+            ok = tot["reasm_mem_drops"] == 0 and (high is None or pk <= high)
+            md.append("| `%s`, 128 streams: reassembly memory within the thresholds | peak "
+                      "%.2f MiB (per run: %s MiB) against `reasm_high_thresh` %s MiB; %d memory "
+                      "drops | %s |" % (
+                          p, pk / 2**20, ", ".join("%.2f" % (x / 2**20) for x in peaks),
+                          "?" if high is None else "%.0f" % (high / 2**20),
+                          tot["reasm_mem_drops"], "met" if ok else "**missed**"))
+    md.append("")
+    return md
+
+
 def ovs_table(cells, profiles):
     """The Nicira table again: Open vSwitch over each tunnel, one TCP
     stream, as ratios to plain veth in the same run."""
@@ -500,12 +567,15 @@ def main():
         reduced.append("%s round(s) (full: 3)" % meta.get("rounds"))
     ovs_run = any(k.startswith("ovs-") for k in kinds)
     jumbo_run = any(k in JUMBO_KINDS for k in kinds)
+    streams_run = "tcp128" in workloads
     if ovs_run:
         full_set = (OVS_RUN_PROFILES, OVS_RUN_KINDS, OVS_RUN_WORKLOADS)
     elif jumbo_run:
         full_set = (JUMBO_RUN_PROFILES, JUMBO_RUN_KINDS, JUMBO_RUN_WORKLOADS)
+    elif streams_run:
+        full_set = (STREAMS_RUN_PROFILES, STREAMS_RUN_KINDS, STREAMS_RUN_WORKLOADS)
     else:
-        full_set = (ISSUE6_PROFILES, DEFAULT_KINDS, WORKLOAD_ORDER)
+        full_set = (ISSUE6_PROFILES, DEFAULT_KINDS, ISSUE6_WORKLOADS)
     for name, full in zip(("profiles", "kinds", "workloads"), full_set):
         if not set(full) <= set(meta.get(name, "").split()):
             reduced.append("%s: %s only" % (name, meta.get(name)))
@@ -535,7 +605,9 @@ def main():
         md.extend(ovs_table(cells, profiles))
     if jumbo_run:
         md.extend(jumbo_table(cells, profiles, agg))
-    if not ovs_run and not jumbo_run:
+    if streams_run:
+        md.extend(streams_table(cells, profiles, stt, meta))
+    if not ovs_run and not jumbo_run and not streams_run:
         md.append("## Issue 6's targets\n")
         md.append("| target | measured | met |")
         md.append("|---|---|---|")
