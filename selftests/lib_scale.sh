@@ -19,6 +19,11 @@
 #   scale_routes NS DEV N add|del      N lwtunnel routes on external DEV
 #   scale_setup_pair                   netns S and P, an stt pair rx0-tx0
 #   scale_setup_routes                 netns A (external ext0) and B
+#   scale_setup_flood                  netns A and B of lib.sh's topology,
+#                                      A's veth tso off, B's gro off
+#   scale_flood NAME HIGH LOW TMO N    N first segments from A into B with
+#                                      those thresholds, B's reasm_bytes and
+#                                      the kernel's slab sampled
 #
 # Every device of scale_devs and scale_churn has the same remote
 # (SCALE_REMOTE) and local (SCALE_LOCAL) addresses and its own key or
@@ -340,4 +345,75 @@ scale_setup_routes()
 		neigh add 10.1.0.1 lladdr $SCALE_A_MAC dev stt0 nud permanent
 	EOF
 	stt_wait_for 10 nsx "$A" ping -q -c 1 -W 1 10.1.0.2 >/dev/null
+}
+
+# scale_setup_flood: lib.sh's two netns NS_A and NS_B (stt0 in each, key
+# STT_KEY), A's veth with tso off and B's with gro off, so that every
+# segment of a frame reaches B's table on its own.
+scale_setup_flood()
+{
+	[ -x "$STT_CRAFT" ] || { scale_note "tools/stt-craft not built (make tools)"; return 1; }
+	SCALE_FLOOD_TMP=""
+	stt_tmpdir SCALE_FLOOD_TMP || return 1
+	stt_topo_setup "" || return 1
+	nsx "$NS_A" ethtool -K "$UL_A" tso off >/dev/null 2>&1 || return 1
+	nsx "$NS_B" ethtool -K "$UL_B" gro off >/dev/null 2>&1
+}
+
+# scale_flood NAME HIGH LOW TIMEOUT_MS N: B's thresholds set, then N first
+# segments, each of its own frame, from A (tools/stt-craft flood, on CPU
+# 0) while stt_sample.py in B (on CPU 1) samples every 50 ms, from a second
+# before the flood until B's table is empty again: B's reasm_bytes
+# (stt.ko's own count) and /proc/meminfo's SUnreclaim (the kernel's count
+# of unreclaimable slab, where each queued sk_buff and its kmalloc'd head
+# live: a measure that owes nothing to stt.ko).  Sets SCALE_FLOOD_RESULT
+# (key=value words: reasm_peak, reasm_hwm, slab_base, slab_peak, segments,
+# timeouts, evictions...) and SCALE_FLOOD_SAMPLES (a file of "t reasm slab"
+# lines).
+scale_flood()
+{
+	local name=$1 high=$2 low=$3 tmo=$4 n=$5 d=$SCALE_FLOOD_TMP out t0 ms v sampler
+
+	# Keep low <= high at every step.
+	if [ "$high" -ge "$(stt_sysctl "$NS_B" reasm_high_thresh)" ]; then
+		stt_sysctl "$NS_B" reasm_high_thresh "$high" &&
+			stt_sysctl "$NS_B" reasm_low_thresh "$low"
+	else
+		stt_sysctl "$NS_B" reasm_low_thresh "$low" &&
+			stt_sysctl "$NS_B" reasm_high_thresh "$high"
+	fi || { scale_note "flood $name: cannot set B's thresholds"; return 1; }
+	stt_sysctl "$NS_B" reasm_timeout_ms "$tmo" || return 1
+	stt_wait_reasm_idle "$NS_B" || scale_note "flood $name: B's table not empty before"
+	stt_sleep 2
+	rm -f "$d/stop" "$d/samples"
+	stt_snap "$NS_B" "$TUN" "$d/b0"
+	taskset -c 1 ip netns exec "$NS_B" "$STT_PY" "$STT_SELFTESTS/stt_sample.py" \
+		"$d/samples" 50 "$d/stop" >"$d/sampler" 2>&1 &
+	sampler=$!
+	stt_track_pid "$sampler"
+	stt_wait_for 20 test -s "$d/samples" || scale_note "flood $name: the sampler did not start"
+	stt_sleep 1
+	t0=$EPOCHREALTIME
+	out=$(taskset -c 0 ip netns exec "$NS_A" "$STT_CRAFT" -s "$UL_IP_A" -d "$UL_IP_B" \
+		-P 40002 -k "$STT_KEY" -n "$n" flood 2>&1) ||
+		scale_note "flood $name: stt-craft: $out"
+	ms=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
+	stt_wait_reasm_idle "$NS_B" || scale_note "flood $name: B's table did not empty"
+	stt_sleep 1
+	touch "$d/stop"
+	wait "$sampler"
+	stt_snap "$NS_B" "$TUN" "$d/b1"
+	v=$(cat "$d/sampler")
+	SCALE_FLOOD_SAMPLES=$d/samples
+	SCALE_FLOOD_RESULT="high=$high low=$low timeout_ms=$tmo frames=$n send_ms=$ms"
+	SCALE_FLOOD_RESULT+=" samples=$(sed -n 's/.*samples=\([0-9]*\).*/\1/p' <<<"$v")"
+	SCALE_FLOOD_RESULT+=" reasm_peak=$(sed -n 's/.* max=\([0-9]*\).*/\1/p' <<<"$v")"
+	SCALE_FLOOD_RESULT+=" reasm_hwm=$(stt_val "$d/b1" proc.reasm_bytes_max)"
+	SCALE_FLOOD_RESULT+=" slab_base=$(sed -n 's/.*slab_first=\([0-9]*\).*/\1/p' <<<"$v")"
+	SCALE_FLOOD_RESULT+=" slab_peak=$(sed -n 's/.*slab_max=\([0-9]*\).*/\1/p' <<<"$v")"
+	SCALE_FLOOD_RESULT+=" segments=$(stt_delta "$d/b0" "$d/b1" proc.rx_segments)"
+	SCALE_FLOOD_RESULT+=" timeouts=$(stt_delta "$d/b0" "$d/b1" proc.reasm_timeouts)"
+	SCALE_FLOOD_RESULT+=" evictions=$(stt_delta "$d/b0" "$d/b1" proc.reasm_evictions)"
+	SCALE_FLOOD_RESULT+=" mem_drops=$(stt_delta "$d/b0" "$d/b1" proc.reasm_mem_drops)"
+	SCALE_FLOOD_RESULT+=" slack=$((($(nproc) - 1) * (64 << 10)))"
 }

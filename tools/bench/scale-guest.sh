@@ -32,13 +32,23 @@
 #    stream) and 64-byte UDP from A to B with that one route, then with
 #    SCALE_ROUTES more lwtunnel routes on A's device, each to its own
 #    remote and key; BENCH_ROUNDS rounds.
+# 4. flood: netns A and B of selftests/lib.sh's topology (stt0 in each), A's
+#    veth with tso off, B's with gro off; SCALE_FLOOD first segments, each
+#    of its own frame (tools/stt-craft flood, pinned to CPU 0), once with B's
+#    thresholds lowered to 4 MiB / 3 MiB and a 1 s timeout, so that the
+#    flood fills the table, and once with B's defaults.  stt_sample.py in B
+#    samples reasm_bytes (stt.ko's own count) and /proc/meminfo's
+#    SUnreclaim (the kernel's count of unreclaimable slab, where each
+#    queued sk_buff and its kmalloc'd head live: the independent measure)
+#    every 50 ms, from a second before the flood until the table is empty.
 #
 # Environment:
 #   SCALE_DEVS    devices in part 1 (1000)
 #   SCALE_BLOCK   devices per block (100)
 #   SCALE_NETNS   netns per churn round (100)
 #   SCALE_ROUTES  routes in part 3 (10000)
-#   SCALE_PARTS   which parts ("devs churn routes")
+#   SCALE_FLOOD   first segments per flood in part 4 (100000)
+#   SCALE_PARTS   which parts ("devs churn routes flood")
 #   BENCH_SECS    seconds per iperf3 run (5)
 #   BENCH_ROUNDS  rounds (3)
 #   STT_KO        stt.ko to load
@@ -55,7 +65,8 @@ DEVS=${SCALE_DEVS:-1000}
 BLOCK=${SCALE_BLOCK:-100}
 NETNS=${SCALE_NETNS:-100}
 ROUTES=${SCALE_ROUTES:-10000}
-read -r -a PARTS <<<"${SCALE_PARTS:-devs churn routes}"
+FLOOD=${SCALE_FLOOD:-100000}
+read -r -a PARTS <<<"${SCALE_PARTS:-devs churn routes flood}"
 SECS=${BENCH_SECS:-5}
 ROUNDS=${BENCH_ROUNDS:-3}
 
@@ -74,13 +85,13 @@ cmd()
 	"$@"
 }
 
-for v in DEVS BLOCK NETNS ROUTES SECS ROUNDS; do
+for v in DEVS BLOCK NETNS ROUTES FLOOD SECS ROUNDS; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v=${!v}: want a whole number >= 1"
 done
 [ $((DEVS % BLOCK)) = 0 ] || die "SCALE_DEVS=$DEVS is not a multiple of SCALE_BLOCK=$BLOCK"
 [ "$ROUTES" -le 65535 ] || die "SCALE_ROUTES=$ROUTES: at most 65535"
 for p in "${PARTS[@]}"; do
-	case $p in devs | churn | routes) ;; *) die "unknown part $p" ;; esac
+	case $p in devs | churn | routes | flood) ;; *) die "unknown part $p" ;; esac
 done
 for c in ip iperf3 jq ping ss timeout; do
 	stt_have "$c" || die "missing $c"
@@ -94,6 +105,7 @@ echo "SCALE-META devs=$DEVS"
 echo "SCALE-META block=$BLOCK"
 echo "SCALE-META netns=$NETNS"
 echo "SCALE-META routes=$ROUTES"
+echo "SCALE-META flood=$FLOOD"
 echo "SCALE-META parts=${PARTS[*]}"
 echo "SCALE-META secs=$SECS"
 echo "SCALE-META rounds=$ROUNDS"
@@ -221,6 +233,32 @@ part_routes()
 			fi
 		done
 	done
+}
+
+# flood_phase NAME HIGH LOW TIMEOUT_MS N: scale_flood and its results.
+flood_phase()
+{
+	scale_flood "$@" || die "flood $1 failed"
+	result "part=flood phase=$1 $SCALE_FLOOD_RESULT"
+	say "flood $1: $SCALE_FLOOD_RESULT"
+	echo "SCALE-SAMPLES part=flood phase=$1 $(awk '{ printf "%s:%s:%s ", $1, $2, $3 }' "$SCALE_FLOOD_SAMPLES")"
+}
+
+part_flood()
+{
+	local def_high def_low def_tmo
+
+	say "part flood: $FLOOD first segments into B, lowered and default thresholds"
+	scale_setup_flood || die "cannot set up A and B"
+	def_high=$(stt_sysctl "$NS_B" reasm_high_thresh)
+	def_low=$(stt_sysctl "$NS_B" reasm_low_thresh)
+	def_tmo=$(stt_sysctl "$NS_B" reasm_timeout_ms)
+	echo "SCALE-CMD # flood: netns A, B: veth_a $UL_IP_A (tso off) - veth_b $UL_IP_B (gro off); stt0 in each, key $STT_KEY"
+	echo "SCALE-CMD taskset -c 0 ip netns exec A tools/stt-craft -s $UL_IP_A -d $UL_IP_B -P 40002 -k $STT_KEY -n $FLOOD flood"
+	echo "SCALE-CMD taskset -c 1 ip netns exec B selftests/stt_sample.py SAMPLES 50 STOPFILE   # reasm_bytes and SUnreclaim"
+	# Lowered first: reasm_bytes_max counts from B's creation.
+	flood_phase lowered $((4 << 20)) $((3 << 20)) 1000 "$FLOOD"
+	flood_phase default "$def_high" "$def_low" "$def_tmo" "$FLOOD"
 }
 
 for p in "${PARTS[@]}"; do

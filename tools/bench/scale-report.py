@@ -8,7 +8,9 @@ Writes OUTDIR/scale.md (the targets of issue 18's scale part as measured
 ratio and met/missed, per-round figures, tables, commands), OUTDIR/scale.csv
 (every measurement) and, with gnuplot, OUTDIR/scale-devs.png (time per
 device per block of devices), scale-mem.png (memory per device),
-scale-pps.png, scale-churn.png and scale-routes.png.  Prints the markdown.
+scale-pps.png, scale-churn.png, scale-routes.png and scale-flood.png (the
+reassembly table under a first-segment flood, by stt.ko's count and by the
+kernel's slab count, with both high-water marks).  Prints the markdown.
 """
 
 import csv
@@ -50,6 +52,26 @@ def verdict(r, limit, higher_is_better):
 def rounds_str(vals):
     vals = [v for v in vals if v is not None]
     return " (%s)" % ", ".join("%.2f" % v for v in vals) if len(vals) > 1 else ""
+
+
+def flood_samples(raw):
+    """{phase: [(t, reasm_bytes, slab_bytes)]} from SCALE-SAMPLES lines."""
+    out = {}
+    with open(raw, errors="replace") as f:
+        for line in f:
+            if not line.startswith("SCALE-SAMPLES part=flood "):
+                continue
+            words = line.split()
+            phase = words[2].partition("=")[2]
+            pts = []
+            for w in words[3:]:
+                try:
+                    t, v, sl = w.split(":")
+                    pts.append((float(t), int(v), int(sl)))
+                except ValueError:
+                    pass
+            out[phase] = pts
+    return out
 
 
 def gnuplot_run(gnuplot, script, data):
@@ -321,12 +343,101 @@ plot '@TMP@/routes' using 2:xtic(1) lc rgb '#d62728'
             sec.append("\n![routes](scale-routes.png)")
         sections.append("\n".join(sec) + "\n")
 
+    # ---- 4. flood ---------------------------------------------------------
+    floods = {r["phase"]: r for r in pick(results, part="flood")}
+    if floods:
+        mib = 1 << 20
+        samples = flood_samples(raw)
+        sec = ["## 4. Reassembly memory under a %s-frame flood\n" % meta.get("flood", "?")]
+        sec.append("First segments only, each of its own frame (`stt-craft flood`, pinned to CPU 0), "
+                   "into B (veth GRO off), with B's thresholds lowered so that the flood fills the "
+                   "table, and with B's defaults. Every 50 ms, B's `reasm_bytes` (stt.ko's own "
+                   "count, in truesize) and the kernel's unreclaimable slab (`SUnreclaim` in "
+                   "/proc/meminfo), which holds every queued sk_buff and its kmalloc'd head: the "
+                   "independent measure, as growth over its value a second before the flood. "
+                   "The slack is one 64 KiB segment per other CPU (the bound stt_flood.sh "
+                   "asserts on `reasm_bytes_max`). The slab also holds what is not in the table "
+                   "yet (segments in the veth backlog) and the partly free slabs that eviction "
+                   "leaves, hence the 10%% allowed between the two counts: more than that would "
+                   "mean memory held for the flood that stt.ko does not count.\n")
+        sec.append("| phase | high / low, timeout | sent in | segments | reasm_bytes peak (sampled) "
+                   "| reasm_bytes_max | slab growth peak | slab ÷ high | timeouts | evictions | mem drops |")
+        sec.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for ph in ("lowered", "default"):
+            r = floods.get(ph)
+            if not r:
+                continue
+            high = num(r["high"])
+            grow = None
+            if num(r.get("slab_peak")) is not None and num(r.get("slab_base")) is not None:
+                grow = num(r["slab_peak"]) - num(r["slab_base"])
+            hwm = num(r.get("reasm_hwm"))
+            sec.append("| %s | %.0f / %.0f MiB, %s ms | %s s | %s | %s MiB | %s | %s MiB | %s× | %s | %s | %s |" % (
+                ph, high / mib, num(r["low"]) / mib, r["timeout_ms"],
+                fmt(num(r["send_ms"]) / 1000, 1), r.get("segments", "?"),
+                fmt(num(r.get("reasm_peak")) and num(r["reasm_peak"]) / mib),
+                "%s MiB" % fmt(hwm / mib) if ph == "lowered" and hwm is not None else "—",
+                fmt(grow and grow / mib), fmt(ratio(grow, high)),
+                r.get("timeouts", "?"), r.get("evictions", "?"), r.get("mem_drops", "?")))
+            rpk = num(r.get("reasm_peak"))
+            if ph == "lowered":
+                bound = high + (num(r.get("slack")) or 0)
+                targets.append(("flood into a %.0f MiB table: stt.ko's `reasm_bytes_max` ≤ high + "
+                                "slack (%.2f MiB)" % (high / mib, bound / mib),
+                                "%s MiB (sampled peak %s MiB; %s evictions)" % (
+                                    fmt(hwm and hwm / mib), fmt(rpk and rpk / mib),
+                                    r.get("evictions", "?")),
+                                verdict(ratio(hwm, bound), 1.0, False)))
+            targets.append(("flood, %s thresholds (%.0f MiB, %s ms): peak by the independent "
+                            "measure ≤ 1.1× stt.ko's sampled peak" % (ph, high / mib, r["timeout_ms"]),
+                            "slab growth %s MiB against reasm_bytes %s MiB: %s× (%s× high)" % (
+                                fmt(grow and grow / mib), fmt(rpk and rpk / mib),
+                                fmt(ratio(grow, rpk)), fmt(ratio(grow, high))),
+                            verdict(ratio(grow, rpk), 1.1, False)))
+        data, plots = {}, []
+        phases = [ph for ph in ("lowered", "default") if ph in floods and samples.get(ph)]
+        for ph in phases:
+            pts = samples[ph]
+            base = num(floods[ph].get("slab_base")) or pts[0][2]
+            data[ph] = "".join("%.3f %.4f %.4f\n" % (t, v / mib, (sl - base) / mib)
+                               for t, v, sl in pts)
+        if phases:
+            script = ("set terminal pngcairo size %d,540 font 'DejaVu Sans,10' noenhanced\n"
+                      "set multiplot layout 1,%d title \"Reassembly memory under a %s-frame "
+                      "first-segment flood — %s\"\n" % (
+                          700 * len(phases), len(phases), meta.get("flood", "?"), kernel))
+            for ph in phases:
+                r = floods[ph]
+                high = num(r["high"]) / mib
+                base = num(r.get("slab_base")) or samples[ph][0][2]
+                grow = (max(sl for _, _, sl in samples[ph]) - base) / mib
+                hwm = num(r.get("reasm_hwm"))
+                script += "set title '%s: high %.0f MiB, timeout %s ms'\n" % (ph, high, r["timeout_ms"])
+                script += "set xlabel 'seconds (50 ms samples)'\nset ylabel 'MiB'\nset key below\n"
+                script += "set yrange [0:%f]\n" % (max(high, grow, num(r.get("reasm_peak")) / mib) * 1.2)
+                lines = ["'@TMP@/%s' using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'reasm_bytes (stt.ko)'" % ph,
+                         "'@TMP@/%s' using 1:3 with lines lw 1.5 lc rgb '#2ca02c' title 'slab growth (SUnreclaim)'" % ph,
+                         "%f with lines dt 2 lw 1.5 lc rgb '#d62728' title 'reasm_high_thresh'" % high,
+                         "%f with lines dt 3 lw 1.5 lc rgb '#2ca02c' title 'slab high-water mark %.2f MiB'" % (grow, grow)]
+                if ph == "lowered" and hwm is not None:
+                    lines.append("%f with lines dt 3 lw 1.5 lc rgb '#1f77b4' title 'reasm_bytes_max %.2f MiB'"
+                                 % (hwm / mib, hwm / mib))
+                script += "plot %s\n" % ", ".join(lines)
+            script += "unset multiplot\n"
+            chart("scale-flood.png", "", script, data)
+            if "scale-flood.png" in pngs:
+                sec.append("\n![flood](scale-flood.png)")
+        sections.append("\n".join(sec) + "\n")
+
     md = ["# STT at scale: %s\n" % kernel]
-    reduced = [k for k, full in (("devs", "1000"), ("netns", "100"), ("routes", "10000"))
+    reduced = [k for k, full in (("devs", "1000"), ("netns", "100"), ("routes", "10000"),
+                                 ("flood", "100000"))
                if meta.get(k) != full]
-    if reduced or set(meta.get("parts", "").split()) != {"devs", "churn", "routes"}:
-        md.append("**Reduced run** — devs %s, netns %s, routes %s, parts %s (issue 18: 1000, 100, 10000).\n" % (
-            meta.get("devs"), meta.get("netns"), meta.get("routes"), meta.get("parts")))
+    if reduced or set(meta.get("parts", "").split()) != {"devs", "churn", "routes", "flood"}:
+        md.append("**Reduced run** — devs %s, netns %s, routes %s, flood %s, parts %s "
+                  "(issue 18: 1000, 100, 10000, 100000).\n" % (
+                      meta.get("devs"), meta.get("netns"), meta.get("routes"),
+                      meta.get("flood"), meta.get("parts")))
     md.append("- Kernel: `%s`" % meta.get("uname", kernel))
     md.append("- %s vCPUs, %s kB (QEMU; TCG unless VM_ACCEL=kvm); %s s per iperf3 run, %s round(s)" % (
         meta.get("cpus", "?"), meta.get("mem_kb", "?"), meta.get("secs", "?"), meta.get("rounds", "?")))
