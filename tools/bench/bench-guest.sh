@@ -528,7 +528,7 @@ peak_stop()
 {
 	touch "$PEAK_DIR/stop"
 	wait "$PEAK_PID" 2>/dev/null
-	sed -n 's/.*max=\([0-9]*\).*/peak_reasm_bytes=\1/p' "$PEAK_DIR/out"
+	sed -n 's/.* max=\([0-9]*\).*/peak_reasm_bytes=\1/p' "$PEAK_DIR/out"
 }
 
 stt_rx_delta()
