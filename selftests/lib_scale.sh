@@ -364,9 +364,10 @@ scale_setup_flood()
 # segments, each of its own frame, from A (tools/stt-craft flood, on CPU
 # 0) while stt_sample.py in B (on CPU 1) samples every 50 ms, from a second
 # before the flood until B's table is empty again: B's reasm_bytes
-# (stt.ko's own count) and /proc/meminfo's SUnreclaim (the kernel's count
-# of unreclaimable slab, where each queued sk_buff and its kmalloc'd head
-# live: a measure that owes nothing to stt.ko).  Sets SCALE_FLOOD_RESULT
+# (stt.ko's own count) and the bytes of slab objects in use, from
+# /proc/slabinfo (the allocator's count of the memory where each queued
+# sk_buff and its kmalloc'd head live: a measure that owes nothing to
+# stt.ko).  Sets SCALE_FLOOD_RESULT
 # (key=value words: reasm_peak, reasm_hwm, slab_base, slab_peak, segments,
 # timeouts, evictions...) and SCALE_FLOOD_SAMPLES (a file of "t reasm slab"
 # lines).

@@ -6,10 +6,14 @@
       read /proc/net/stt every PERIOD_MS until STOPFILE exists; print
       "samples=N max=M last=L slab_first=F slab_max=S" for counter NAME
       (default reasm_bytes) and write one "time value slab" line per sample
-      to FILE.  slab is /proc/meminfo's SUnreclaim in bytes: the kernel's
-      own count of unreclaimable slab memory, where every sk_buff and every
-      kmalloc'd packet head lives, a measure of the same memory that owes
-      nothing to stt.ko's accounting.
+      to FILE.  slab is the bytes of slab objects in use, the sum of
+      active_objs x objsize over /proc/slabinfo: the allocator's own count
+      of the memory where every sk_buff and every kmalloc'd packet head
+      lives, a measure of the same memory that owes nothing to stt.ko's
+      accounting.  It counts objects, not pages, so objects freed earlier
+      and reused do not hide it; SLUB counts the free objects of each
+      CPU's current slab as in use, an excess of a slab or so per cache
+      and CPU.
 
 (The transfers the selftests used to run from here are tools/stt-xfer.)
 """
@@ -29,11 +33,13 @@ def read_counter(name):
 
 
 def read_slab():
-    with open("/proc/meminfo") as f:
+    total = 0
+    with open("/proc/slabinfo") as f:
         for line in f:
-            if line.startswith("SUnreclaim:"):
-                return int(line.split()[1]) * 1024
-    return -1
+            w = line.split()
+            if len(w) > 3 and w[0] not in ("slabinfo", "#"):
+                total += int(w[1]) * int(w[3])
+    return total
 
 
 def sample(out, period_ms, stopfile, name="reasm_bytes"):

@@ -20,8 +20,8 @@
 #   - a flood of 20,000 first segments, each of its own frame, into B's
 #     table lowered to 2 MiB (1 s timeout): every segment reached B, the
 #     table filled (evictions), reasm_bytes_max stayed <= high + one 64 KiB
-#     segment per other CPU, and the kernel's own count of the memory
-#     (slab growth, /proc/meminfo's SUnreclaim) was 0.5x-2x stt.ko's
+#     segment per other CPU, and the allocator's own count of the memory
+#     (growth of the slab objects in use, /proc/slabinfo) was 0.5x-2x stt.ko's
 #     sampled peak (target 1.1x at 100,000, make bench-scale).
 # It measures time, so make check runs it alone (tools/check.sh's
 # QUIET_TESTS).

@@ -37,10 +37,10 @@
 #    of its own frame (tools/stt-craft flood, pinned to CPU 0), once with B's
 #    thresholds lowered to 4 MiB / 3 MiB and a 1 s timeout, so that the
 #    flood fills the table, and once with B's defaults.  stt_sample.py in B
-#    samples reasm_bytes (stt.ko's own count) and /proc/meminfo's
-#    SUnreclaim (the kernel's count of unreclaimable slab, where each
-#    queued sk_buff and its kmalloc'd head live: the independent measure)
-#    every 50 ms, from a second before the flood until the table is empty.
+#    samples reasm_bytes (stt.ko's own count) and the bytes of slab
+#    objects in use (/proc/slabinfo, the allocator's count of the memory
+#    where each queued sk_buff and its kmalloc'd head live: the
+#    independent measure) every 50 ms, from a second before the flood until the table is empty.
 #
 # Environment:
 #   SCALE_DEVS    devices in part 1 (1000)
@@ -255,7 +255,7 @@ part_flood()
 	def_tmo=$(stt_sysctl "$NS_B" reasm_timeout_ms)
 	echo "SCALE-CMD # flood: netns A, B: veth_a $UL_IP_A (tso off) - veth_b $UL_IP_B (gro off); stt0 in each, key $STT_KEY"
 	echo "SCALE-CMD taskset -c 0 ip netns exec A tools/stt-craft -s $UL_IP_A -d $UL_IP_B -P 40002 -k $STT_KEY -n $FLOOD flood"
-	echo "SCALE-CMD taskset -c 1 ip netns exec B selftests/stt_sample.py SAMPLES 50 STOPFILE   # reasm_bytes and SUnreclaim"
+	echo "SCALE-CMD taskset -c 1 ip netns exec B selftests/stt_sample.py SAMPLES 50 STOPFILE   # reasm_bytes and slab objects in use"
 	# Lowered first: reasm_bytes_max counts from B's creation.
 	flood_phase lowered $((4 << 20)) $((3 << 20)) 1000 "$FLOOD"
 	flood_phase default "$def_high" "$def_low" "$def_tmo" "$FLOOD"

@@ -352,13 +352,14 @@ plot '@TMP@/routes' using 2:xtic(1) lc rgb '#d62728'
         sec.append("First segments only, each of its own frame (`stt-craft flood`, pinned to CPU 0), "
                    "into B (veth GRO off), with B's thresholds lowered so that the flood fills the "
                    "table, and with B's defaults. Every 50 ms, B's `reasm_bytes` (stt.ko's own "
-                   "count, in truesize) and the kernel's unreclaimable slab (`SUnreclaim` in "
-                   "/proc/meminfo), which holds every queued sk_buff and its kmalloc'd head: the "
-                   "independent measure, as growth over its value a second before the flood. "
+                   "count, in truesize) and the bytes of slab objects in use (Σ active_objs × objsize "
+                   "over /proc/slabinfo), the allocator's count of the memory where every queued "
+                   "sk_buff and its kmalloc'd head live: the independent measure, as growth over "
+                   "its value a second before the flood. "
                    "The slack is one 64 KiB segment per other CPU (the bound stt_flood.sh "
                    "asserts on `reasm_bytes_max`). The slab also holds what is not in the table "
-                   "yet (segments in the veth backlog) and the partly free slabs that eviction "
-                   "leaves, hence the 10%% allowed between the two counts: more than that would "
+                   "yet (segments in the veth backlog), and SLUB counts the free objects of each "
+                   "CPU's current slab as in use, hence the 10%% allowed between the two counts: more than that would "
                    "mean memory held for the flood that stt.ko does not count.\n")
         sec.append("| phase | high / low, timeout | sent in | segments | reasm_bytes peak (sampled) "
                    "| reasm_bytes_max | slab growth peak | slab ÷ high | timeouts | evictions | mem drops |")
@@ -416,7 +417,7 @@ plot '@TMP@/routes' using 2:xtic(1) lc rgb '#d62728'
                 script += "set xlabel 'seconds (50 ms samples)'\nset ylabel 'MiB'\nset key below\n"
                 script += "set yrange [0:%f]\n" % (max(high, grow, num(r.get("reasm_peak")) / mib) * 1.2)
                 lines = ["'@TMP@/%s' using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'reasm_bytes (stt.ko)'" % ph,
-                         "'@TMP@/%s' using 1:3 with lines lw 1.5 lc rgb '#2ca02c' title 'slab growth (SUnreclaim)'" % ph,
+                         "'@TMP@/%s' using 1:3 with lines lw 1.5 lc rgb '#2ca02c' title 'slab objects in use, growth (/proc/slabinfo)'" % ph,
                          "%f with lines dt 2 lw 1.5 lc rgb '#d62728' title 'reasm_high_thresh'" % high,
                          "%f with lines dt 3 lw 1.5 lc rgb '#2ca02c' title 'slab high-water mark %.2f MiB'" % (grow, grow)]
                 if ph == "lowered" and hwm is not None:
