@@ -349,6 +349,16 @@ stt_bench_moved()
 	esac
 }
 
+# stt_module_present NAME: module NAME is loaded or built into the kernel
+# (a built-in one shows in /sys/module only if it has parameters: make
+# debug-kernel builds everything in).
+stt_module_present()
+{
+	[ -d "/sys/module/$1" ] ||
+		grep -qE "/${1//_/[-_]}\.ko(\.[a-z]+)?$" \
+			"/lib/modules/$(uname -r)/modules.builtin" 2>/dev/null
+}
+
 # Skip the whole test (exit 4) unless we are root and every command exists.
 stt_require()
 {

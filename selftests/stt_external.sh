@@ -423,7 +423,7 @@ ovs_miss()
 }
 
 modprobe -q openvswitch 2>/dev/null
-if [ ! -d /sys/module/openvswitch ]; then
+if ! stt_module_present openvswitch; then
 	ovs_skip="no openvswitch module"
 elif ! stt_have python3; then
 	ovs_skip="python3 missing"

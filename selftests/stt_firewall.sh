@@ -48,8 +48,8 @@ stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL
 for m in nft_ct nft_objref nf_conntrack_netlink; do
 	modprobe -q "$m" 2>/dev/null
 done
-[ -d /sys/module/nft_ct ] || ktap_skip_all "no nft_ct (nftables conntrack) module"
-[ -d /sys/module/nf_conntrack_netlink ] ||
+stt_module_present nft_ct || ktap_skip_all "no nft_ct (nftables conntrack) module"
+stt_module_present nf_conntrack_netlink ||
 	ktap_skip_all "no nf_conntrack_netlink (conntrack -L) module"
 ktap_plan 12
 

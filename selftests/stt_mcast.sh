@@ -42,7 +42,7 @@ stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 for m in bridge sch_ingress cls_flower act_gact; do
 	modprobe -q "$m" 2>/dev/null
-	[ -d "/sys/module/$m" ] || ktap_skip_all "no $m module"
+	stt_module_present "$m" || ktap_skip_all "no $m module"
 done
 stt_require tc jq
 stt_tmpdir TMP || exit "$KSFT_FAIL"

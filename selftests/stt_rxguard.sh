@@ -61,7 +61,7 @@ stt_require ethtool tc timeout taskset
 for m in tun bridge sch_ingress cls_flower act_gact; do
 	modprobe -q "$m" 2>/dev/null
 done
-[ -d /sys/module/bridge ] || ktap_skip_all "no bridge module"
+stt_module_present bridge || ktap_skip_all "no bridge module"
 if [ ! -c /dev/net/tun ] && [ -d /sys/module/tun ]; then
 	mkdir -p /dev/net && mknod /dev/net/tun c 10 200
 fi

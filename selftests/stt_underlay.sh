@@ -45,7 +45,7 @@ stt_require ethtool ping timeout
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 modprobe -q vxlan 2>/dev/null
-[ -d /sys/module/vxlan ] || ktap_skip_all "no vxlan module"
+stt_module_present vxlan || ktap_skip_all "no vxlan module"
 stt_tmpdir TMP || exit "$KSFT_FAIL"
 ktap_plan 7
 
