@@ -1089,6 +1089,19 @@ stt_sysctl()
 	fi
 }
 
+# stt_reasm_limits NS HIGH LOW TIMEOUT_MS: NS's reassembly thresholds and
+# timeout, in an order that keeps low <= high at every step.
+stt_reasm_limits()
+{
+	if [ "$2" -ge "$(stt_sysctl "$1" reasm_high_thresh)" ]; then
+		stt_sysctl "$1" reasm_high_thresh "$2" &&
+			stt_sysctl "$1" reasm_low_thresh "$3"
+	else
+		stt_sysctl "$1" reasm_low_thresh "$3" &&
+			stt_sysctl "$1" reasm_high_thresh "$2"
+	fi && stt_sysctl "$1" reasm_timeout_ms "$4"
+}
+
 # stt_reasm_idle NS: nothing held in NS's reassembly table.
 stt_reasm_idle() { [ "$(stt_proc_val "$1" reasm_bytes)" = 0 ]; }
 

@@ -375,15 +375,8 @@ scale_flood()
 {
 	local name=$1 high=$2 low=$3 tmo=$4 n=$5 d=$SCALE_FLOOD_TMP out t0 ms v sampler
 
-	# Keep low <= high at every step.
-	if [ "$high" -ge "$(stt_sysctl "$NS_B" reasm_high_thresh)" ]; then
-		stt_sysctl "$NS_B" reasm_high_thresh "$high" &&
-			stt_sysctl "$NS_B" reasm_low_thresh "$low"
-	else
-		stt_sysctl "$NS_B" reasm_low_thresh "$low" &&
-			stt_sysctl "$NS_B" reasm_high_thresh "$high"
-	fi || { scale_note "flood $name: cannot set B's thresholds"; return 1; }
-	stt_sysctl "$NS_B" reasm_timeout_ms "$tmo" || return 1
+	stt_reasm_limits "$NS_B" "$high" "$low" "$tmo" ||
+		{ scale_note "flood $name: cannot set B's thresholds"; return 1; }
 	stt_wait_reasm_idle "$NS_B" || scale_note "flood $name: B's table not empty before"
 	stt_sleep 2
 	rm -f "$d/stop" "$d/samples"

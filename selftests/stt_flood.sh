@@ -119,16 +119,8 @@ phase()
 	local name=$1 high=$2 low=$3 tmo=$4 bound=$5 mbps runs rate peak samples ratio BASE hwm
 	local dseg sampler base_ok pairs ratios paused i b m r t0
 
-	# Keep low <= high at every step.
-	if [ "$high" -ge "$(stt_sysctl "$NS_B" reasm_high_thresh)" ]; then
-		stt_sysctl "$NS_B" reasm_high_thresh "$high" &&
-			stt_sysctl "$NS_B" reasm_low_thresh "$low"
-	else
-		stt_sysctl "$NS_B" reasm_low_thresh "$low" &&
-			stt_sysctl "$NS_B" reasm_high_thresh "$high"
-	fi || ktap_info "$name: cannot set the thresholds"
-	stt_sysctl "$NS_B" reasm_timeout_ms "$tmo" ||
-		ktap_info "$name: cannot set reasm_timeout_ms"
+	stt_reasm_limits "$NS_B" "$high" "$low" "$tmo" ||
+		ktap_info "$name: cannot set the thresholds and timeout"
 	ktap_info "---- $name: B high $(stt_sysctl "$NS_B" reasm_high_thresh)" \
 		"low $(stt_sysctl "$NS_B" reasm_low_thresh)" \
 		"timeout $(stt_sysctl "$NS_B" reasm_timeout_ms) ms"
@@ -245,9 +237,7 @@ else
 	ktap_fail "lowered: eviction kicked in: the table was full (reasm_evictions +${EVICTIONS[lowered]:-?})"
 fi
 phase default "$DEF_HIGH" "$DEF_LOW" "$DEF_TIMEOUT" 0
-stt_sysctl "$NS_B" reasm_high_thresh "$DEF_HIGH"
-stt_sysctl "$NS_B" reasm_low_thresh "$DEF_LOW"
-stt_sysctl "$NS_B" reasm_timeout_ms "$DEF_TIMEOUT"
+stt_reasm_limits "$NS_B" "$DEF_HIGH" "$DEF_LOW" "$DEF_TIMEOUT"
 
 ktap_info "summary"
 ktap_info "$(printf '%-8s %10s %10s %9s %9s %7s %s' phase high peak flood base ratio rate)"
