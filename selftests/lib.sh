@@ -827,6 +827,10 @@ stt_ratio()
 		else print "n/a" }'
 }
 
+# stt_kv KEY TEXT: the value of the word KEY=VALUE in TEXT (a line of
+# key=value words, such as stt_sample.py's summary), exactly that key.
+stt_kv() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
+
 # stt_ratio_ge RATIO FLOOR: RATIO (from stt_ratio) is a number >= FLOOR.
 stt_ratio_ge()
 {

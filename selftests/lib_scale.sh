@@ -400,11 +400,11 @@ scale_flood()
 	v=$(cat "$d/sampler")
 	SCALE_FLOOD_SAMPLES=$d/samples
 	SCALE_FLOOD_RESULT="high=$high low=$low timeout_ms=$tmo frames=$n send_ms=$ms"
-	SCALE_FLOOD_RESULT+=" samples=$(sed -n 's/.*samples=\([0-9]*\).*/\1/p' <<<"$v")"
-	SCALE_FLOOD_RESULT+=" reasm_peak=$(sed -n 's/.* max=\([0-9]*\).*/\1/p' <<<"$v")"
+	SCALE_FLOOD_RESULT+=" samples=$(stt_kv samples "$v")"
+	SCALE_FLOOD_RESULT+=" reasm_peak=$(stt_kv max "$v")"
 	SCALE_FLOOD_RESULT+=" reasm_hwm=$(stt_val "$d/b1" proc.reasm_bytes_max)"
-	SCALE_FLOOD_RESULT+=" slab_base=$(sed -n 's/.*slab_first=\([0-9]*\).*/\1/p' <<<"$v")"
-	SCALE_FLOOD_RESULT+=" slab_peak=$(sed -n 's/.*slab_max=\([0-9]*\).*/\1/p' <<<"$v")"
+	SCALE_FLOOD_RESULT+=" slab_base=$(stt_kv slab_first "$v")"
+	SCALE_FLOOD_RESULT+=" slab_peak=$(stt_kv slab_max "$v")"
 	SCALE_FLOOD_RESULT+=" segments=$(stt_delta "$d/b0" "$d/b1" proc.rx_segments)"
 	SCALE_FLOOD_RESULT+=" timeouts=$(stt_delta "$d/b0" "$d/b1" proc.reasm_timeouts)"
 	SCALE_FLOOD_RESULT+=" evictions=$(stt_delta "$d/b0" "$d/b1" proc.reasm_evictions)"

@@ -179,9 +179,9 @@ phase()
 	rate=$(awk -v n="$FLOOD_N" -v p="$paused" '{ w += $1; u += $2; s += $3; k++ }
 		END { w -= p; if (k && w > 0) printf "%.0f segments/s (%d runs of %d, %.1fs wall not paused, %.1fs user + %.1fs sys, pinned to CPU 0)",
 			k * n / w, k, n, w, u, s; else print "n/a" }' "$TMP/flood.times")
-	peak=$(sed -n 's/.* max=\([0-9]*\).*/\1/p' "$TMP/$name.sampler")
+	peak=$(stt_kv max "$(<"$TMP/$name.sampler")")
 	hwm=$(stt_val "$TMP/$name.b1" proc.reasm_bytes_max)
-	samples=$(sed -n 's/.*samples=\([0-9]*\).*/\1/p' "$TMP/$name.sampler")
+	samples=$(stt_kv samples "$(<"$TMP/$name.sampler")")
 	dseg=$(stt_delta "$TMP/$name.b0" "$TMP/$name.b1" proc.rx_segments)
 	ratio=$(stt_ratio "$mbps" "$BASE")
 	ktap_info "$name: flood rate $rate"

@@ -139,7 +139,7 @@ ktap_result "routes: TCP with $ROUTES more routes ${r}x 1 route (>= 0.5; target 
 # ---- flood -------------------------------------------------------------------
 
 # flood_val KEY: KEY's value in SCALE_FLOOD_RESULT.
-flood_val() { tr ' ' '\n' <<<"$SCALE_FLOOD_RESULT" | sed -n "s/^$1=//p"; }
+flood_val() { stt_kv "$1" "$SCALE_FLOOD_RESULT"; }
 
 high=$((2 << 20))
 if scale_setup_flood && scale_flood lowered "$high" $((3 << 19)) 1000 "$FLOOD"; then

@@ -527,8 +527,11 @@ peak_start()
 peak_stop()
 {
 	touch "$PEAK_DIR/stop"
-	wait "$PEAK_PID" 2>/dev/null
-	sed -n 's/.* max=\([0-9]*\).*/peak_reasm_bytes=\1/p' "$PEAK_DIR/out"
+	# Called in $(...), a subshell that cannot wait for the sampler: wait
+	# for its summary line instead.
+	stt_wait_for 10 stt_file_has "$PEAK_DIR/out" "samples=" ||
+		warn "the reasm_bytes sampler printed no summary"
+	printf 'peak_reasm_bytes=%s' "$(stt_kv max "$(<"$PEAK_DIR/out")")"
 }
 
 stt_rx_delta()
