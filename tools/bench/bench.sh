@@ -5,7 +5,7 @@
 #
 #   KVERS="6.1.0-56-amd64 6.12.117+deb12-amd64" tools/bench/bench.sh
 #
-# KVERS defaults to every kernel with headers (both Debian kernels); a prefix
+# KVERS defaults to make check's kernels (make print-kvers); a prefix
 # such as 6.12 works.  Per kernel: builds stt.ko (make KVER=...), boots it
 # with tools/vm-run, runs tools/bench/bench-guest.sh there (progress is shown
 # as it goes), keeps the VM's output in bench-results/KVER/vm-output.log and

@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # Sourced by tools/bench/bench.sh and scale.sh (which define say()):
-# bench_kernels resolves KVERS (default: every kernel with headers; a
+# bench_kernels resolves KVERS (default: make print-kvers, as make check; a
 # tools/vm-run prefix such as 6.12 works) and builds stt.ko for each
 # (make KVER=... modules), then the plugin and the tools, so that a build
 # error shows before any VM.  The full versions go into the array KFULL.
@@ -12,15 +12,12 @@
 
 bench_kernels()
 {
-	local d k f kvers
+	local k f kvers
 
-	if [ -z "${KVERS:-}" ]; then
-		for d in /lib/modules/*/build; do
-			[ -e "$d" ] || continue
-			d=${d%/build}
-			KVERS="${KVERS:-} ${d##*/}"
-		done
-	fi
+	# The kernels make check runs on (make print-kvers): the newest of
+	# each series and flavour, 7.x's from the trixie tree included, the
+	# debug kernel left out.
+	[ -n "${KVERS:-}" ] || KVERS=$(make --no-print-directory -s print-kvers)
 	read -r -a kvers <<<"${KVERS:-}"
 	[ "${#kvers[@]}" -gt 0 ] || {
 		say "no kernels: no /lib/modules/*/build (apt-get install linux-headers-amd64)"

@@ -6,7 +6,7 @@
 #
 #   KVERS=6.12 tools/bench/scale.sh
 #
-# Per kernel (KVERS as for make bench: default every kernel with headers,
+# Per kernel (KVERS as for make bench: default make check's kernels,
 # prefixes such as 6.12 work): builds stt.ko, boots it with tools/vm-run,
 # runs tools/bench/scale-guest.sh there (progress shows as it goes), keeps
 # the VM's output in bench-results/KVER/scale-vm-output.log and turns it
