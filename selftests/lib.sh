@@ -850,15 +850,16 @@ stt_median()
 
 # stt_cap_start NS DEV FILE FILTER [COUNT [SECS]]: capture packets that
 # match the pcap FILTER on DEV in the background, into FILE (pcap), until
-# COUNT packets (default 100000), SECS seconds (default 120) or
+# COUNT packets (default 100000), SECS seconds (default 120; times STT_SLOW
+# on a slow kernel, where stt_qos's 1000 flows outlasted 40 s) or
 # stt_cap_stop.  dumpcap, not tshark: tshark needs over ten seconds to
 # start under TCG, dumpcap well under one.  Returns once dumpcap is
 # capturing; the pid is in STT_CAP_PID.
 STT_CAP_PID=""
 stt_cap_start()
 {
-	local ns=$1 dev=$2 file=$3 filter=$4 count=${5:-100000} secs=${6:-120}
-	local log=$3.log
+	local ns=$1 dev=$2 file=$3 filter=$4 count=${5:-100000}
+	local secs=$((${6:-120} * STT_SLOW)) log=$3.log
 
 	rm -f "$file"
 	: >"$log"
