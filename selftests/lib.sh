@@ -671,9 +671,13 @@ stt_set_inner_mtu()
 }
 
 # stt_ping NS DST [COUNT [SIZE [ping args]]]: quiet ping; succeeds only
-# if all COUNT replies came back (iputils exits 0 on any reply unless a
-# deadline is given: with -w it fails when fewer than COUNT arrived, and
-# the summary line is checked too); prints the summary on failure.
+# if exactly COUNT requests went out and all COUNT replies came back (the
+# summary line is checked: iputils exits 0 on any reply); prints the
+# summary on failure.  -W, not -w: with a deadline ping keeps sending until
+# COUNT replies are in, so a round trip longer than the 0.2 s interval (1.2
+# s through Open vSwitch's upcalls on the debug kernel) sent more than
+# COUNT, and a correct tunnel failed.  With -W it sends COUNT and waits up
+# to that long for the replies.
 stt_ping()
 {
 	local ns=$1 dst=$2 count=${3:-3} size=${4:-56} out
@@ -681,7 +685,7 @@ stt_ping()
 	shift 2
 	shift $(($# < 2 ? $# : 2))
 	out=$(nsx "$ns" timeout $((count * 2 + 20)) \
-		ping -q -c "$count" -i 0.2 -w $((count * 2 + 15)) -s "$size" \
+		ping -q -c "$count" -i 0.2 -W $((count * 2 + 15)) -s "$size" \
 		"$@" "$dst" 2>&1) &&
 		grep -q "^$count packets transmitted, $count received" <<<"$out" &&
 		return 0
