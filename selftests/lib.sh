@@ -332,7 +332,7 @@ stt_bench_guest()
 	STT_BENCH_OUT=$(STT_KO=$(stt_ko_path) BENCH_SECS=2 BENCH_ROUNDS=1 \
 		BENCH_PROFILES="$profile" BENCH_WORKLOADS="${STT_BENCH_WORKLOADS:-tcp1}" \
 		BENCH_KINDS="$*" BENCH_REASM_PEAK="${STT_BENCH_PEAK:-0}" \
-		BENCH_SETTLE=0 timeout 900 "$guest" 2>&1)
+		BENCH_SETTLE=0 timeout $((900 * STT_SLOW)) "$guest" 2>&1)
 	grep -E '^(BENCH-(FATAL|WARN|RESULT|STT|DONE)|bench: set up)' <<<"$STT_BENCH_OUT" |
 		ktap_info
 }
