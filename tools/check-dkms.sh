@@ -54,6 +54,41 @@ if ! command -v dkms >/dev/null; then
 	exit 1
 fi
 
+# A run killed outright (SIGKILL, a machine stopped) never reaches its
+# cleanup, and what it installed would then stop every later run at "already
+# installed".  So before installing anything it writes a stamp: the sha256
+# of each file it is about to install, and where.  A stamp found here is a
+# killed run's: the files that still match it are that run's and go; a file
+# that differs is someone's own install and stays (and fails below).
+STAMPS=/var/lib/stt-check-dkms
+sha() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1; }
+# stamp NAME SRC DST [SRC DST...]: record that SRC is about to become DST.
+stamp()
+{
+	local name=$1
+
+	shift
+	mkdir -p "$STAMPS"
+	while [ $# -ge 2 ]; do
+		[ -f "$1" ] && printf '%s  %s\n' "$(sha "$1")" "$2"
+		shift 2
+	done >"$STAMPS/$name"
+}
+unstamp() { rm -f "$STAMPS/$1"; }
+for s in "$STAMPS"/*; do
+	[ -f "$s" ] || continue
+	while read -r h f; do
+		if [ -n "$f" ] && [ "$(sha "$f")" = "$h" ]; then
+			say "removing $f (a killed run's, by ${s##*/})"
+			rm -f "$f"
+		fi
+	done <"$s"
+	case ${s##*/} in
+	install-*) tools/kenv "${s##*/install-}" -- depmod -a "${s##*/install-}" 2>/dev/null ;;
+	esac
+	rm -f "$s"
+done
+
 # Leave the system as we found it: ip's plugin directory may already hold a
 # link_stt.so (someone's make install), and man's the page; keep them aside.
 PLUGIN_SAVED=""
@@ -85,9 +120,11 @@ tree_remove()
 cleanup()
 {
 	[ -n "$MADE_INSTALL" ] &&
-		make --no-print-directory uninstall KVER="$MADE_INSTALL" >/dev/null 2>&1
+		make --no-print-directory uninstall KVER="$MADE_INSTALL" >/dev/null 2>&1 &&
+		unstamp "install-$MADE_INSTALL"
 	[ -n "$MADE_PLUGIN" ] &&
-		make --no-print-directory uninstall-plugin >/dev/null 2>&1
+		make --no-print-directory uninstall-plugin >/dev/null 2>&1 &&
+		unstamp plugin
 	if dkms status -m stt -v "$VERSION" 2>/dev/null | grep -q .; then
 		make --no-print-directory dkms-remove >/dev/null 2>&1
 	fi
@@ -202,8 +239,13 @@ for arg in "${kvers[@]}"; do
 		continue
 	fi
 
-	# 1. make install
+	# 1. make install (built first, so that the stamp has what it installs)
 	say "$k: make install KVER=$k"
+	make --no-print-directory KVER="$k" modules plugin >/dev/null
+	stamp "install-$k" "build/$k/stt.ko" "/lib/modules/$k/updates/stt.ko" \
+		"build/$k/vport-stt.ko" "/lib/modules/$k/updates/vport-stt.ko" \
+		tools/iproute2/link_stt.so "$IP_LIB/link_stt.so" \
+		man/ip-link-stt.8 "$MAN_PAGE"
 	MADE_INSTALL=$k
 	if make --no-print-directory install KVER="$k" &&
 		[ "$(installed_files "$k")" = "/lib/modules/$k/updates/stt.ko" ] &&
@@ -234,6 +276,7 @@ for arg in "${kvers[@]}"; do
 		nok "$k: make uninstall left $(installed_files "$k" | tr '\n' ' ')"
 	fi
 	MADE_INSTALL=""
+	unstamp "install-$k"
 
 	# 2. dkms
 	say "$k: dkms install -m stt -v $VERSION -k $k"
@@ -256,6 +299,8 @@ for arg in "${kvers[@]}"; do
 		printf '%s\n' "$out" | tail -5
 		make --no-print-directory uninstall KVER="$k" >/dev/null 2>&1
 	fi
+	stamp plugin tools/iproute2/link_stt.so "$IP_LIB/link_stt.so" \
+		man/ip-link-stt.8 "$MAN_PAGE"
 	MADE_PLUGIN=1
 	if make --no-print-directory install-plugin >/dev/null &&
 		[ -x "$IP_LIB/link_stt.so" ] && [ -f "$MAN_PAGE" ]; then
@@ -271,6 +316,7 @@ for arg in "${kvers[@]}"; do
 		nok "$k: make uninstall-plugin"
 	fi
 	MADE_PLUGIN=""
+	unstamp plugin
 	if kdkms "$k" remove -m stt -v "$VERSION" -k "$k" >/dev/null &&
 		[ -z "$(installed_files "$k")" ] &&
 		! grep -q "stt.ko" "/lib/modules/$k/modules.dep"; then
