@@ -72,6 +72,7 @@ static const char * const stt_net_stat_names[STT_NET_STATS_NUM] = {
 	[STT_NET_RX_CSUM_SW]		= "rx_csum_sw",
 	[STT_NET_REASM_SHARED]		= "reasm_shared",
 	[STT_NET_REASM_OUT_OF_ORDER]	= "reasm_out_of_order",
+	[STT_NET_REASM_COALESCED]	= "reasm_coalesced",
 };
 
 struct stt_net *stt_pernet(const struct net *net)

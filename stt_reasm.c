@@ -53,6 +53,14 @@
 
 #define STT_REASM_HASH_BITS	10
 #define STT_REASM_SHARDS	16
+/*
+ * Segments shorter than this are merged into the one before them as they
+ * arrive, as TCP merges its receive queue (tcp_try_coalesce()).  No path
+ * MTU a sender's TSO uses makes such short segments, except a frame's last
+ * one; a peer that sends many of them would otherwise make one frame of
+ * tens of thousands of skbs, to be freed in one go wherever it ends up.
+ */
+#define STT_REASM_COALESCE_LEN	256
 
 struct stt_reasm_table;
 
@@ -295,6 +303,37 @@ static struct stt_frame *stt_frame_create(struct stt_reasm_table *t,
 
 enum stt_insert { STT_INSERTED, STT_DUPLICATE, STT_OVERLAP };
 
+/*
+ * A short @skb that starts where @prev ends, both of one frame: move its
+ * data into @prev, by reference to its page fragments (or a copy into
+ * @prev's tailroom), and free it.  @prev keeps its place in the tree; its
+ * control block counts the segments it now holds.
+ */
+static bool stt_frame_coalesce(struct stt_frame *f, struct sk_buff *prev,
+			       struct sk_buff *skb)
+{
+	u16 n = STT_RX_CB(skb)->nr_skbs;
+	bool stolen;
+	int delta;
+
+	/*
+	 * Leave @prev a free frag slot: a frag_list member's linear bytes
+	 * may have to become a page frag of their own at delivery
+	 * (stt_tso_page_fraglist()).
+	 */
+	if (skb->len >= STT_REASM_COALESCE_LEN ||
+	    skb_shinfo(prev)->nr_frags + skb_shinfo(skb)->nr_frags + 2 >
+	    MAX_SKB_FRAGS ||
+	    !skb_try_coalesce(prev, skb, &stolen, &delta))
+		return false;
+	STT_RX_CB(prev)->nr_skbs += n;
+	prev->pfmemalloc |= skb->pfmemalloc;
+	stt_frame_account(f, delta);
+	stt_net_stat_add(f->sn, STT_NET_REASM_COALESCED, n);
+	kfree_skb_partial(skb, stolen);
+	return true;
+}
+
 static unsigned int stt_seg_end(const struct sk_buff *skb)
 {
 	return STT_RX_CB(skb)->offset + skb->len;
@@ -304,8 +343,11 @@ static unsigned int stt_seg_end(const struct sk_buff *skb)
  * Segments are kept in an rbtree keyed by offset, as inet_frag_queue_insert()
  * keeps IP fragments since FragmentSmack (CVE-2018-5391): any arrival order
  * costs O(log n) a segment, and in-order arrival, after the highest offset
- * so far, O(1) plus the rebalance.  RFC 5722 in spirit: an overlap that is
- * not an exact duplicate is fatal.
+ * so far, O(1) plus the rebalance.  RFC 5722 in spirit: a segment wholly
+ * inside one that is queued is a duplicate (as inet_frag_queue_insert()
+ * treats one inside a run: a queued skb may hold several coalesced
+ * segments), and any other overlap is fatal.  @skb is the queue's
+ * afterwards, whether it was linked or coalesced and freed.
  */
 static enum stt_insert stt_frame_insert(struct stt_frame *f,
 					struct sk_buff *skb)
@@ -316,6 +358,7 @@ static enum stt_insert stt_frame_insert(struct stt_frame *f,
 
 	if (f->last && stt_seg_end(f->last) <= off) {
 		/* The rightmost node has no right child. */
+		prev = f->last;
 		parent = &f->last->rbnode;
 		link = &parent->rb_right;
 		goto insert;
@@ -331,19 +374,17 @@ static enum stt_insert stt_frame_insert(struct stt_frame *f,
 			prev = p;
 			link = &parent->rb_right;
 		} else {
-			return p->len == skb->len ? STT_DUPLICATE : STT_OVERLAP;
+			return end <= stt_seg_end(p) ? STT_DUPLICATE :
+						       STT_OVERLAP;
 		}
 	}
-	if ((prev && stt_seg_end(prev) > off) ||
-	    (next && end > STT_RX_CB(next)->offset))
+	if (prev && stt_seg_end(prev) > off)
+		return end <= stt_seg_end(prev) ? STT_DUPLICATE : STT_OVERLAP;
+	if (next && end > STT_RX_CB(next)->offset)
 		return STT_OVERLAP;
 insert:
-	rb_link_node(&skb->rbnode, parent, link);
-	rb_insert_color(&skb->rbnode, &f->segs);
-	if (!f->last || off > STT_RX_CB(f->last)->offset)
-		f->last = skb;
 	f->rcvd += skb->len;
-	f->nr_skbs++;
+	f->nr_skbs += STT_RX_CB(skb)->nr_skbs;
 	/* CE on any segment marks the whole frame (RFC 6040 §5). */
 	if (INET_ECN_is_ce(STT_RX_CB(skb)->tos))
 		f->tos |= INET_ECN_CE;
@@ -351,6 +392,13 @@ insert:
 	if (!off)
 		f->tos = (STT_RX_CB(skb)->tos & ~INET_ECN_MASK) |
 			 (f->tos & INET_ECN_MASK);
+	if (prev && stt_seg_end(prev) == off &&
+	    stt_frame_coalesce(f, prev, skb))
+		return STT_INSERTED;
+	rb_link_node(&skb->rbnode, parent, link);
+	rb_insert_color(&skb->rbnode, &f->segs);
+	if (!f->last || off > STT_RX_CB(f->last)->offset)
+		f->last = skb;
 	stt_frame_account(f, skb->truesize);
 	return STT_INSERTED;
 }
@@ -572,15 +620,18 @@ static struct sk_buff *stt_frame_merge(struct stt_net *sn,
 	if (!ok)
 		stt_net_stat_inc(sn, STT_NET_REASM_LEN_MISMATCH);
 	rbtree_postorder_for_each_entry_safe(skb, tmp, &src->segs, rbnode) {
+		/* The segments this skb holds (coalesced ones included). */
+		unsigned int n = STT_RX_CB(skb)->nr_skbs;
+
 		stt_seg_unlink(skb);
 		stt_frame_account(src, -(long)skb->truesize);
-		src->nr_skbs--;
+		src->nr_skbs -= n;
 		if (ok) {
 			switch (stt_frame_insert(dst, skb)) {
 			case STT_INSERTED:
 				continue;
 			case STT_DUPLICATE:
-				stt_net_stat_inc(sn, STT_NET_REASM_DUPLICATES);
+				stt_net_stat_add(sn, STT_NET_REASM_DUPLICATES, n);
 				kfree_skb(skb);
 				continue;
 			case STT_OVERLAP:
@@ -589,7 +640,7 @@ static struct sk_buff *stt_frame_merge(struct stt_net *sn,
 				break;
 			}
 		}
-		stt_net_stat_inc(sn, STT_NET_REASM_DROPPED_SEGS);
+		stt_net_stat_add(sn, STT_NET_REASM_DROPPED_SEGS, n);
 		kfree_skb(skb);
 	}
 	src->segs = RB_ROOT;

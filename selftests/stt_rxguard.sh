@@ -29,6 +29,9 @@
 #     page frags instead; C must see ceil(7928 / 166) = 48 segments per
 #     8000-byte frame.  (skb_segment() copies such members itself, so the
 #     old code passed this one too: it checks the copy path is right.)
+#     The same with 100-byte segments, which B coalesces as they arrive
+#     (reasm_coalesced): the frame's frag_list members then hold page
+#     frags of other segments, and C must still see 24 segments a frame.
 #  2. The same with MSS 1: refused (rx_bad_offload), nothing reaches C.
 #  3. Good frames to the link-layer broadcast address, unicast IP: what
 #     tcp_v4_rcv() would drop (rx_not_host), never delivered.
@@ -37,12 +40,17 @@
 #     Frames to the group of stt9 (remote 239.9.9.9, local 192.0.2.2,
 #     dev ul): delivered to stt9, whose own local address does not matter
 #     for what is sent to its group.
-#  5. FragmentSmack (CVE-2018-5391): one frame of 48,000 one-byte
+#  5. Frames in 64-byte segments, in order and the last one first: stt0
+#     delivers them byte for byte (a packet socket on stt0), coalesced.
+#     FragmentSmack (CVE-2018-5391): one frame of 48,000 one-byte
 #     segments, the last one first and then the rest in order, against the
 #     same frame in order.  The reassembly queue is an rbtree: the sender's
 #     time (its writes run B's receive path inline, in softirq on the same
 #     CPU) must be at most 3x the in-order time.  The sorted list it
-#     replaced took O(n) an insert: 12x at 24,000 segments.
+#     replaced took O(n) an insert: 12x at 24,000 segments.  At least
+#     15 in 17 of the segments are coalesced into the one before them (a
+#     queued skb takes up to 16 others' heads as page frags), so the
+#     delivered frame is some 3,000 skbs, not 48,000, to free at once.
 #  6. Afterwards: the segment identity holds in B, reasm_bytes is 0.
 
 source "$(dirname "$0")/lib.sh"
@@ -70,7 +78,7 @@ stt_require_craft
 stt_load_module || { echo "Bail out! cannot load stt.ko"; exit "$KSFT_FAIL"; }
 stt_plugin || { echo "Bail out! iproute2 plugin does not load"; exit "$KSFT_FAIL"; }
 stt_tmpdir TMP || exit "$KSFT_FAIL"
-ktap_plan 11
+ktap_plan 14
 
 topo()
 {
@@ -146,15 +154,18 @@ DEF_TIMEOUT=$(stt_sysctl "$NS_B" reasm_timeout_ms)
 stt_sysctl "$NS_B" reasm_timeout_ms 10000 ||
 	ktap_info "cannot set net.stt.reasm_timeout_ms in B"
 
-# gso_case FRAMELEN SEGLEN WHAT: N frames of FRAMELEN bytes in SEGLEN-byte
-# segments, inner TCP with MSS $MSS, bridged and segmented on the way to
-# C, which must count exactly N x ceil(TCP payload / MSS) segments.  The
-# TCP payload is FRAMELEN - STT 18 - Ethernet 14 - IPv4 20 - TCP 20.
+# gso_case FRAMELEN SEGLEN WHAT [COUNTER=MIN...]: N frames of FRAMELEN
+# bytes in SEGLEN-byte segments, inner TCP with MSS $MSS, bridged and
+# segmented on the way to C, which must count exactly N x ceil(TCP payload
+# / MSS) segments, and each COUNTER of /proc/net/stt must grow by at least
+# MIN.  The TCP payload is FRAMELEN - STT 18 - Ethernet 14 - IPv4 20 - TCP
+# 20.
 MSS=166
 gso_case()
 {
-	local len=$1 seg=$2 what=$3 per c0 c1 desc
+	local len=$1 seg=$2 what=$3 per c0 c1 desc e ok=1
 
+	shift 3
 	per=$(((len - 18 - 14 - 20 - 20 + MSS - 1) / MSS))
 	desc="MSS $MSS over $seg-byte $what segments, x$N: bridged and segmented, C gets $((N * per)) segments"
 	snap "$TMP/b0"
@@ -167,7 +178,13 @@ gso_case()
 	snap "$TMP/b1"
 	c1=$(c_segs)
 	ktap_info "C counted $((c1 - c0)) TCP segments"
-	if [ $((c1 - c0)) -eq $((N * per)) ] &&
+	for e in "$@"; do
+		if [ "$(stt_delta "$TMP/b0" "$TMP/b1" "proc.${e%%=*}")" -lt "${e#*=}" ]; then
+			ktap_info "${e%%=*} +$(stt_delta "$TMP/b0" "$TMP/b1" "proc.${e%%=*}"), expected at least +${e#*=}"
+			ok=0
+		fi
+	done
+	if [ "$ok" = 1 ] && [ $((c1 - c0)) -eq $((N * per)) ] &&
 		expect "$TMP/b0" "$TMP/b1" \
 			"rx_frames=$N rx_gso_frames=$N rx_bad_offload=0"; then
 		ktap_pass "$desc"
@@ -181,6 +198,9 @@ gso_case()
 # big for it, whose heads tap kmalloc()s.
 gso_case 4000 1400 head_frag
 gso_case 8000 3700 kmalloc-head
+# 40 segments a frame, each queued skb taking up to 16 more: at least 37
+# of them coalesced.
+gso_case 4000 100 short "reasm_coalesced=$((37 * N))"
 
 # 2. MSS 1: 3,928 segments from one frame.  Refused.
 desc="MSS 1 x$N: rx_bad_offload +$((3 * N)), rx_errors +$N, nothing reaches C"
@@ -250,7 +270,63 @@ else
 	ktap_fail "$desc"
 fi
 
-# 5. One frame of SMACK_SEGS one-byte segments, in order and last first.
+# 5. Frames in 64-byte segments, delivered byte for byte.  stt-craft's
+# frame: STT header, Ethernet to ff:ff:ff:ff:ff:ff type 0x88b5, then
+# byte i of the frame is i mod 256; a packet socket on stt0 (ETH_P_ALL,
+# which sees a bridge port's frames before the bridge takes them) checks
+# every byte of what stt0 delivers.
+cat >"$TMP/rxcheck.py" <<'PYEOF'
+import select, socket, sys, time
+
+ifname, count, flen, secs, ready = sys.argv[1:6]
+count, flen = int(count), int(flen)
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+s.bind((ifname, 0))
+open(ready, "w").close()
+want = bytes((18 + k) & 0xFF for k in range(14, flen - 18))
+good = bad = 0
+end = time.time() + float(secs)
+while good + bad < count and time.time() < end:
+    if not select.select([s], [], [], 1)[0]:
+        continue
+    pkt, addr = s.recvfrom(1 << 17)
+    if addr[2] == socket.PACKET_OUTGOING or pkt[12:14] != b"\x88\xb5":
+        continue
+    if len(pkt) == flen - 18 and pkt[14:] == want:
+        good += 1
+    else:
+        bad += 1
+        print("frame of %d bytes differs" % len(pkt), file=sys.stderr)
+print(good, bad)
+PYEOF
+BYTES_LEN=6000
+desc="$BYTES_LEN-byte frames in 64-byte segments, in order and last first: stt0 delivers them byte for byte, coalesced"
+rm -f "$TMP/rx.ready"
+nsx "$NS_B" "$STT_PY" "$TMP/rxcheck.py" "$TUN" 2 "$BYTES_LEN" $((30 * STT_SLOW)) \
+	"$TMP/rx.ready" >"$TMP/rx.out" 2>"$TMP/rx.err" &
+rx_pid=$!
+stt_wait_for 10 test -e "$TMP/rx.ready"
+snap "$TMP/b0"
+craft -s "$UL_IP_A" -l "$BYTES_LEN" -m 64 -n 1 good &&
+	craft -s "$UL_IP_A" -l "$BYTES_LEN" -m 64 -n 1 last_first
+wait "$rx_pid"
+snap "$TMP/b1"
+read -r rx_good rx_bad <"$TMP/rx.out"
+coalesced=$(stt_delta "$TMP/b0" "$TMP/b1" proc.reasm_coalesced)
+ktap_info "delivered intact: ${rx_good:-?}, differing: ${rx_bad:-?}; reasm_coalesced +$coalesced"
+[ -s "$TMP/rx.err" ] && ktap_info <"$TMP/rx.err"
+# 94 segments a frame: in order, at least 94 - ceil(94 / 17) = 88
+# coalesced; last first, 87 (the last segment, queued first, joins
+# nothing: a segment only joins the one before it).
+if [ "${rx_good:-0}" = 2 ] && [ "${rx_bad:-1}" = 0 ] &&
+	[ "${coalesced:-0}" -ge $((88 + 87)) ]; then
+	ktap_pass "$desc"
+else
+	ktap_fail "$desc"
+fi
+
+# One frame of SMACK_SEGS one-byte segments, in order and last first.
 # Each one-byte segment holds a tap skb (~1.3 KB of truesize): room for the
 # frame, and time for it to arrive under emulation.
 DEF_HIGH=$(stt_sysctl "$NS_B" reasm_high_thresh)
@@ -276,6 +352,7 @@ smack()
 }
 
 desc="$SMACK_SEGS one-byte segments, last first: at most ${SMACK_MAX_RATIO}x the in-order time"
+c0=$(stt_proc_val "$NS_B" reasm_coalesced)
 if t_in=$(smack good) && t_lf=$(smack last_first) &&
 	t_in2=$(smack good) && t_lf2=$(smack last_first); then
 	# The smaller of two runs of each: TCG's noise only ever adds time.
@@ -290,6 +367,14 @@ if t_in=$(smack good) && t_lf=$(smack last_first) &&
 	fi
 else
 	ktap_fail "$desc: a frame was not reassembled"
+fi
+coalesced=$(($(stt_proc_val "$NS_B" reasm_coalesced) - c0))
+desc="the same four frames: at least 15 in 17 of their segments coalesced on arrival"
+ktap_info "reasm_coalesced +$coalesced of $((4 * SMACK_SEGS)) segments"
+if [ "$coalesced" -ge $((4 * SMACK_SEGS * 15 / 17)) ]; then
+	ktap_pass "$desc"
+else
+	ktap_fail "$desc"
 fi
 stt_sysctl "$NS_B" reasm_low_thresh "$DEF_LOW"
 stt_sysctl "$NS_B" reasm_high_thresh "$DEF_HIGH"
