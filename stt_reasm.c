@@ -54,11 +54,11 @@
 #define STT_REASM_HASH_BITS	10
 #define STT_REASM_SHARDS	16
 /*
- * Segments shorter than this are merged into the one before them as they
- * arrive, as TCP merges its receive queue (tcp_try_coalesce()).  No path
- * MTU a sender's TSO uses makes such short segments, except a frame's last
- * one; a peer that sends many of them would otherwise make one frame of
- * tens of thousands of skbs, to be freed in one go wherever it ends up.
+ * Segments shorter than this are merged with their queued neighbours as
+ * they arrive, as TCP merges its receive queue (tcp_try_coalesce()).  No
+ * path MTU a sender's TSO uses makes such short segments, except a frame's
+ * last one; a peer that sends many of them would otherwise make one frame
+ * of tens of thousands of skbs, to be freed in one go wherever it ends up.
  */
 #define STT_REASM_COALESCE_LEN	256
 
@@ -304,33 +304,43 @@ static struct stt_frame *stt_frame_create(struct stt_reasm_table *t,
 enum stt_insert { STT_INSERTED, STT_DUPLICATE, STT_OVERLAP };
 
 /*
- * A short @skb that starts where @prev ends, both of one frame: move its
- * data into @prev, by reference to its page fragments (or a copy into
- * @prev's tailroom), and free it.  @prev keeps its place in the tree; its
- * control block counts the segments it now holds.
+ * Move the data of @from, which starts where @to ends in the same frame,
+ * into @to: by reference to its page fragments, or by a copy into @to's
+ * tailroom.  @to keeps its place in the tree, and its control block
+ * counts the segments it now holds and carries their CE mark.  On success
+ * @from is freed, taken out of the tree first if @linked.
  */
-static bool stt_frame_coalesce(struct stt_frame *f, struct sk_buff *prev,
-			       struct sk_buff *skb)
+static bool stt_seg_coalesce(struct stt_frame *f, struct sk_buff *to,
+			     struct sk_buff *from, bool linked)
 {
-	u16 n = STT_RX_CB(skb)->nr_skbs;
 	bool stolen;
 	int delta;
 
 	/*
-	 * Leave @prev a free frag slot: a frag_list member's linear bytes
-	 * may have to become a page frag of their own at delivery
+	 * Leave @to a free frag slot: a frag_list member's linear bytes may
+	 * have to become a page frag of their own at delivery
 	 * (stt_tso_page_fraglist()).
 	 */
-	if (skb->len >= STT_REASM_COALESCE_LEN ||
-	    skb_shinfo(prev)->nr_frags + skb_shinfo(skb)->nr_frags + 2 >
+	if (skb_shinfo(to)->nr_frags + skb_shinfo(from)->nr_frags + 2 >
 	    MAX_SKB_FRAGS ||
-	    !skb_try_coalesce(prev, skb, &stolen, &delta))
+	    !skb_try_coalesce(to, from, &stolen, &delta))
 		return false;
-	STT_RX_CB(prev)->nr_skbs += n;
-	prev->pfmemalloc |= skb->pfmemalloc;
+	STT_RX_CB(to)->nr_skbs += STT_RX_CB(from)->nr_skbs;
+	if (INET_ECN_is_ce(STT_RX_CB(from)->tos))
+		STT_RX_CB(to)->tos |= INET_ECN_CE;
+	/* A copy into the tailroom keeps none of @from's pages. */
+	if (delta)
+		to->pfmemalloc |= from->pfmemalloc;
 	stt_frame_account(f, delta);
-	stt_net_stat_add(f->sn, STT_NET_REASM_COALESCED, n);
-	kfree_skb_partial(skb, stolen);
+	if (linked) {
+		rb_erase(&from->rbnode, &f->segs);
+		stt_seg_unlink(from);
+		stt_frame_account(f, -(long)from->truesize);
+		if (f->last == from)
+			f->last = to;
+	}
+	stt_net_stat_inc(f->sn, STT_NET_REASM_COALESCED);
+	kfree_skb_partial(from, stolen);
 	return true;
 }
 
@@ -353,8 +363,9 @@ static enum stt_insert stt_frame_insert(struct stt_frame *f,
 					struct sk_buff *skb)
 {
 	unsigned int off = STT_RX_CB(skb)->offset, end = off + skb->len;
-	struct sk_buff *prev = NULL, *next = NULL, *p;
+	struct sk_buff *prev = NULL, *next = NULL, *node, *p;
 	struct rb_node **link, *parent = NULL;
+	bool small;
 
 	if (f->last && stt_seg_end(f->last) <= off) {
 		/* The rightmost node has no right child. */
@@ -392,14 +403,26 @@ insert:
 	if (!off)
 		f->tos = (STT_RX_CB(skb)->tos & ~INET_ECN_MASK) |
 			 (f->tos & INET_ECN_MASK);
-	if (prev && stt_seg_end(prev) == off &&
-	    stt_frame_coalesce(f, prev, skb))
-		return STT_INSERTED;
-	rb_link_node(&skb->rbnode, parent, link);
-	rb_insert_color(&skb->rbnode, &f->segs);
-	if (!f->last || off > STT_RX_CB(f->last)->offset)
-		f->last = skb;
-	stt_frame_account(f, skb->truesize);
+	/*
+	 * A short segment is merged with its neighbours: it joins the skb
+	 * that ends where it starts, and the skb that starts where it ends
+	 * joins it, so that any arrival order (in order, reverse, a gap
+	 * filled) leaves few skbs.
+	 */
+	small = skb->len < STT_REASM_COALESCE_LEN;
+	if (small && prev && stt_seg_end(prev) == off &&
+	    stt_seg_coalesce(f, prev, skb, false)) {
+		node = prev;
+	} else {
+		rb_link_node(&skb->rbnode, parent, link);
+		rb_insert_color(&skb->rbnode, &f->segs);
+		if (!f->last || off > STT_RX_CB(f->last)->offset)
+			f->last = skb;
+		stt_frame_account(f, skb->truesize);
+		node = skb;
+	}
+	if (small && next && stt_seg_end(node) == STT_RX_CB(next)->offset)
+		stt_seg_coalesce(f, node, next, true);
 	return STT_INSERTED;
 }
 

@@ -40,17 +40,18 @@
 #     Frames to the group of stt9 (remote 239.9.9.9, local 192.0.2.2,
 #     dev ul): delivered to stt9, whose own local address does not matter
 #     for what is sent to its group.
-#  5. Frames in 64-byte segments, in order and the last one first: stt0
-#     delivers them byte for byte (a packet socket on stt0), coalesced.
+#  5. Frames in 64-byte segments, in order and in reverse: stt0 delivers
+#     them byte for byte (a packet socket on stt0), coalesced.
 #     FragmentSmack (CVE-2018-5391): one frame of 48,000 one-byte
 #     segments, the last one first and then the rest in order, against the
 #     same frame in order.  The reassembly queue is an rbtree: the sender's
 #     time (its writes run B's receive path inline, in softirq on the same
 #     CPU) must be at most 3x the in-order time.  The sorted list it
-#     replaced took O(n) an insert: 12x at 24,000 segments.  At least
-#     15 in 17 of the segments are coalesced into the one before them (a
-#     queued skb takes up to 16 others' heads as page frags), so the
-#     delivered frame is some 3,000 skbs, not 48,000, to free at once.
+#     replaced took O(n) an insert: 12x at 24,000 segments.  Then the
+#     same frame in reverse.  At least 15 in 17 of the segments of the
+#     five frames are merged away (a queued skb takes up to 16 others'
+#     heads as page frags), so a delivered frame is some 3,000 skbs, not
+#     48,000, to free at once.
 #  6. Afterwards: the segment identity holds in B, reasm_bytes is 0.
 
 source "$(dirname "$0")/lib.sh"
@@ -301,7 +302,7 @@ while good + bad < count and time.time() < end:
 print(good, bad)
 PYEOF
 BYTES_LEN=6000
-desc="$BYTES_LEN-byte frames in 64-byte segments, in order and last first: stt0 delivers them byte for byte, coalesced"
+desc="$BYTES_LEN-byte frames in 64-byte segments, in order and in reverse: stt0 delivers them byte for byte, coalesced"
 rm -f "$TMP/rx.ready"
 nsx "$NS_B" "$STT_PY" "$TMP/rxcheck.py" "$TUN" 2 "$BYTES_LEN" $((30 * STT_SLOW)) \
 	"$TMP/rx.ready" >"$TMP/rx.out" 2>"$TMP/rx.err" &
@@ -309,18 +310,18 @@ rx_pid=$!
 stt_wait_for 10 test -e "$TMP/rx.ready"
 snap "$TMP/b0"
 craft -s "$UL_IP_A" -l "$BYTES_LEN" -m 64 -n 1 good &&
-	craft -s "$UL_IP_A" -l "$BYTES_LEN" -m 64 -n 1 last_first
+	craft -s "$UL_IP_A" -l "$BYTES_LEN" -m 64 -n 1 reverse
 wait "$rx_pid"
 snap "$TMP/b1"
 read -r rx_good rx_bad <"$TMP/rx.out"
 coalesced=$(stt_delta "$TMP/b0" "$TMP/b1" proc.reasm_coalesced)
 ktap_info "delivered intact: ${rx_good:-?}, differing: ${rx_bad:-?}; reasm_coalesced +$coalesced"
 [ -s "$TMP/rx.err" ] && ktap_info <"$TMP/rx.err"
-# 94 segments a frame: in order, at least 94 - ceil(94 / 17) = 88
-# coalesced; last first, 87 (the last segment, queued first, joins
-# nothing: a segment only joins the one before it).
+# 94 segments a frame, a queued skb holding up to 17: at least 94 -
+# ceil(94 / 17) = 88 merges a frame, in order (each joins the skb before
+# it) and in reverse (the skb after each joins it).
 if [ "${rx_good:-0}" = 2 ] && [ "${rx_bad:-1}" = 0 ] &&
-	[ "${coalesced:-0}" -ge $((88 + 87)) ]; then
+	[ "${coalesced:-0}" -ge $((2 * 88)) ]; then
 	ktap_pass "$desc"
 else
 	ktap_fail "$desc"
@@ -368,10 +369,15 @@ if t_in=$(smack good) && t_lf=$(smack last_first) &&
 else
 	ktap_fail "$desc: a frame was not reassembled"
 fi
-coalesced=$(($(stt_proc_val "$NS_B" reasm_coalesced) - c0))
-desc="the same four frames: at least 15 in 17 of their segments coalesced on arrival"
-ktap_info "reasm_coalesced +$coalesced of $((4 * SMACK_SEGS)) segments"
-if [ "$coalesced" -ge $((4 * SMACK_SEGS * 15 / 17)) ]; then
+desc="the same frame in reverse: reassembled; with the four above, at least 15 in 17 of the segments merged on arrival"
+if t_rv=$(smack reverse); then
+	coalesced=$(($(stt_proc_val "$NS_B" reasm_coalesced) - c0))
+	ktap_info "reverse $((t_rv / 1000)) ms; reasm_coalesced +$coalesced for $((5 * SMACK_SEGS)) segments"
+else
+	coalesced=0
+	ktap_info "the reverse frame was not reassembled"
+fi
+if [ "$coalesced" -ge $((5 * SMACK_SEGS * 15 / 17)) ]; then
 	ktap_pass "$desc"
 else
 	ktap_fail "$desc"
