@@ -114,7 +114,7 @@ enum stt_net_stat {
 	STT_NET_RX_CSUM_SW,		/* outer checksum computed in software */
 	STT_NET_REASM_SHARED,		/* frames queued in a shared table */
 	STT_NET_REASM_OUT_OF_ORDER,	/* segments queued left of the rightmost */
-	STT_NET_REASM_COALESCED,	/* short segments merged on arrival */
+	STT_NET_REASM_COALESCED,	/* skbs merged into a queued neighbour */
 	STT_NET_STATS_NUM
 };
 
