@@ -184,7 +184,8 @@ print-kvers:
 bench-smoke: plugin tools
 	@KVERS="$(or $(KVER),$(KVERS))" CHECK_TESTS=stt_bench_smoke tools/check.sh
 
-# Zero warnings under W=1 and sparse on every kernel, checkpatch-clean.
+# Zero warnings under W=1 and sparse on every kernel, checkpatch-clean, and
+# shellcheck-clean shell scripts.
 KERNEL_SRCS := $(wildcard *.c include/*.h include/uapi/linux/*.h)
 lint:
 	@mkdir -p build
@@ -200,6 +201,8 @@ lint:
 	done
 	@cp=$${CHECKPATCH:-$$(tools/get-checkpatch.sh)}; \
 	$$cp --no-tree --strict -q -f $(KERNEL_SRCS) && echo "lint: checkpatch clean"
+	@shellcheck -x -P selftests $$(git ls-files '*.sh' 2>/dev/null || find . -name '*.sh' ! -path './build/*') .ci/run tools/kenv tools/vm-run && \
+	  echo "lint: shellcheck clean"
 
 # One copy of stt.ko per kernel: refuse while dkms has installed one.
 install:

@@ -94,6 +94,7 @@ stt_load_vport
 # the port with every option, which sends to A's $LOCAL2 with K_IN through
 # an lwtunnel route; stt9 (classic, K9, 7471) for A's classic stt9.
 setup_ns NS_A NS_B || ktap_bail "cannot create the netns"
+# shellcheck disable=SC2015 # any step failing bails
 stt_try ip link add "$UL_A" netns "$NS_A" type veth peer name "$UL_B" netns "$NS_B" &&
 	stt_try ip -n "$NS_A" -batch - <<-EOF &&
 		addr add $UL_IP_A/24 dev $UL_A

@@ -227,6 +227,7 @@ fi
 # exactly its delta and nothing is held in the table.
 refused()
 {
+	# shellcheck disable=SC2034 # n is read by the eval below
 	local desc=$1 name=$2 n=$3 deltas=$4
 
 	shift 4
@@ -332,6 +333,7 @@ fi
 # frame, and time for it to arrive under emulation.
 DEF_HIGH=$(stt_sysctl "$NS_B" reasm_high_thresh)
 DEF_LOW=$(stt_sysctl "$NS_B" reasm_low_thresh)
+# shellcheck disable=SC2015 # any step failing is reported
 stt_sysctl "$NS_B" reasm_high_thresh $((256 << 20)) &&
 	stt_sysctl "$NS_B" reasm_low_thresh $((192 << 20)) &&
 	stt_sysctl "$NS_B" reasm_timeout_ms 60000 ||
@@ -343,6 +345,7 @@ smack()
 {
 	local t0 t1 f0
 
+	# shellcheck disable=SC2034 # f0 is read by the eval below
 	f0=$(stt_proc_val "$NS_B" reasm_frames)
 	t0=${EPOCHREALTIME/./}
 	craft -s "$UL_IP_A" -l "$SMACK_SEGS" -m 1 -n 1 "$1" || return 1

@@ -514,7 +514,7 @@ if [ "${CHECK_DKMS:-1}" = 1 ] && [ -z "${CHECK_RUNNER:-}" ] && [ -n "$dkms_kvers
 		summary+=("$(printf '%-28s %s (%d s)' "install (dkms)" "$result" $((SECONDS - t0)))")
 		# Its skips are stt_install.sh's points in each kernel's guest.
 		for ilog in build/check/install-*.log; do
-			[ -f "$ilog" ] && [ ! "$ilog" -ot build/check/.started ] || continue
+			{ [ -f "$ilog" ] && [ ! "$ilog" -ot build/check/.started ]; } || continue
 			ik=$(basename "$ilog" .log)
 			while read -r line; do
 				skipped+=("install ${ik#install-}: stt_install.sh: ${line#ok * }")

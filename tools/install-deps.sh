@@ -35,6 +35,8 @@ PACKAGES=(
 	# make check-dkms: dkms builds stt.ko for each kernel on the host;
 	# man (and groff for tools/check-docs.py) for the installed ip-link-stt(8)
 	dkms man-db groff-base
+	# make lint: the shell scripts
+	shellcheck
 	# vport-stt.ko: pahole reads openvswitch.ko's layouts (tools/ovs-layout.sh);
 	# stt_ovs.sh runs Debian's own Open vSwitch in the VM
 	dwarves openvswitch-switch

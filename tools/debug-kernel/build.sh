@@ -36,6 +36,7 @@ die() { say "error: $*" >&2; exit 1; }
 mkdir -p "$CACHE"
 
 # The source: Debian's linux-source-6.12, the version apt has now.
+# shellcheck disable=SC2012,SC2015 # Debian's file names; no match is ""
 deb=$(cd "$CACHE" && ls linux-source-6.12_*_all.deb 2>/dev/null | sort -V | tail -n1 || true)
 want=$(apt-cache policy linux-source-6.12 2>/dev/null | awk '/Candidate:/ { print $2 }')
 if [ -z "$deb" ] || { [ -n "$want" ] && [ "$want" != "(none)" ] &&
@@ -43,6 +44,7 @@ if [ -z "$deb" ] || { [ -n "$want" ] && [ "$want" != "(none)" ] &&
 	say "downloading linux-source-6.12 ${want:-} (about 150 MB)"
 	(cd "$CACHE" && apt-get download linux-source-6.12 >/dev/null) ||
 		die "apt-get download linux-source-6.12 failed"
+	# shellcheck disable=SC2012 # Debian's file names
 	deb=$(cd "$CACHE" && ls linux-source-6.12_*_all.deb | sort -V | tail -n1)
 fi
 if [ "$(cat "$SRC/.stt-deb" 2>/dev/null)" != "$deb" ]; then

@@ -12,6 +12,10 @@
 #
 # Needs root (netns) and, for the print tests, the vxlan module.
 # Usage: tools/iproute2/test/run.sh        (exit 0 = all passed)
+#
+# $IP (a command, maybe with arguments) and each case's ARGS are split on
+# purpose.
+# shellcheck disable=SC2086
 
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -37,7 +41,7 @@ expect_tx() {
 	local out
 	out=$(STT_DUMP_TX=1 LD_PRELOAD=$SHIM \
 	      $IP -n "$NS" link add stt0 type stt $1 2>&1 | grep '^tx:')
-	[ "$out" = "$2" ] && ok || fail "link add type stt $1: got '$out', want '$2'"
+	if [ "$out" = "$2" ]; then ok; else fail "link add type stt $1: got '$out', want '$2'"; fi
 }
 
 # expect_err "ARGS" "fixed string in stderr"   -- rejected before sending
@@ -137,14 +141,14 @@ expect_show() {
 	text=$(STT_FAKE_ATTRS=$1 LD_PRELOAD=$SHIM \
 	       $IP -n "$NS" -d link show vx0 | sed -n 's/^ *stt //p')
 	text=${text%% addrgenmode*}
-	[ "$text" = "$2" ] && ok || fail "show [$1]: got '$text', want '$2'"
+	if [ "$text" = "$2" ]; then ok; else fail "show [$1]: got '$text', want '$2'"; fi
 	json=$(STT_FAKE_ATTRS=$1 LD_PRELOAD=$SHIM \
 	       $IP -n "$NS" -j -d link show vx0 |
 	       python3 -c 'import json, sys
 li = json.load(sys.stdin)[0]["linkinfo"]
 assert li["info_kind"] == "stt", li
 print(json.dumps(li.get("info_data"), separators=(",", ":")))')
-	[ "$json" = "$3" ] && ok || fail "json [$1]: got '$json', want '$3'"
+	if [ "$json" = "$3" ]; then ok; else fail "json [$1]: got '$json', want '$3'"; fi
 }
 
 if $IP -n "$NS" link add vx0 type vxlan id 5 dstport 4789 \
