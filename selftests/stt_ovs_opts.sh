@@ -297,8 +297,8 @@ ktap_check "df_default=true: outer DF set; ttl removed: TTL 64 (OVS's default)" 
 ###########################################################################
 
 rx_pkts() { nsx "$NS_A" cat /sys/class/net/stt_sys_7480/statistics/rx_packets; }
-# ping_none NS DST: 5 pings, none answered (not stt_ping: its deadline
-# would wait 25 s for replies that must not come).
+# ping_none NS DST: 5 pings, none answered (not stt_ping: it waits 15 s
+# for the first reply, which must not come).
 ping_none()
 {
 	local out
