@@ -328,7 +328,16 @@ for i in 1 2 3; do
 		vm_plug "$i" "$i" || ok=1
 done
 for i in 1 2 3; do
-	ovn_wait 60 bound_to "vm$i" "ch$i" || { ok=1; ktap_info "vm$i is not bound to ch$i"; }
+	ovn_wait 60 bound_to "vm$i" "ch$i" || {
+		ok=1
+		ktap_info "vm$i is not bound to ch$i: its Port_Binding, its OVS" \
+			"interface, ch$i's ovn-controller log:"
+		sbctl --columns=logical_port,chassis,up find port_binding \
+			logical_port="vm$i" 2>&1 | ktap_info
+		vsctl "$i" --columns=name,ofport,error,external_ids list interface \
+			"vm$i" 2>&1 | ktap_info
+		tail -n 10 "$TMP/ch$i/ovn-controller.log" 2>&1 | ktap_info
+	}
 done
 nbctl --wait=hv --timeout=60 sync || ok=1
 nbctl show 2>&1 | ktap_info
