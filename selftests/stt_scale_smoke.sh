@@ -22,7 +22,9 @@
 #     table filled (evictions), reasm_bytes_max stayed <= high + one 64 KiB
 #     segment per other CPU, and the allocator's own count of the memory
 #     (growth of the slab objects in use, /proc/slabinfo) was 0.5x-2x stt.ko's
-#     sampled peak (target 1.1x at 100,000, make bench-scale).
+#     sampled peak (target 1.1x at 100,000, make bench-scale); only >= 0.5x
+#     on a kernel with KASAN or kmemleak, whose slabs hold more than the
+#     live objects (make debug-kernel's).
 # It measures time, so make check runs it alone (tools/check.sh's
 # QUIET_TESTS).
 
@@ -151,9 +153,23 @@ if scale_setup_flood && scale_flood lowered "$high" $((3 << 19)) 1000 "$FLOOD"; 
 	ktap_check "flood: $FLOOD first segments reached B (+$seg), the 2 MiB table filled (evictions +$ev)" \
 		"$([ "$seg" -ge "$FLOOD" ] && [ "$ev" -gt 0 ]; echo $?)"
 	r=$(stt_ratio "$grow" "$peak")
-	ktap_check "flood: reasm_bytes_max $hwm <= $((high + slack)); slab growth $grow ${r}x the sampled peak $peak (0.5-2; target 1.1 at 100,000)" \
+	# On a kernel that keeps freed objects in its slabs (KASAN's
+	# quarantine) or puts a tracking object beside each allocation
+	# (kmemleak), slab in use is more than the live memory: make
+	# debug-kernel's grew 3.57x the peak.  There only the floor holds.
+	held=""
+	grep -q ' kasan_quarantine_put$' /proc/kallsyms 2>/dev/null &&
+		held="KASAN's quarantine"
+	[ -e /sys/kernel/debug/kmemleak ] && held="${held:+$held and }kmemleak"
+	if [ -z "$held" ]; then
+		bound="0.5-2; target 1.1 at 100,000" max=2
+	else
+		bound=">= 0.5; no upper bound under $held: slab in use is more than is live"
+		max=1000000
+	fi
+	ktap_check "flood: reasm_bytes_max $hwm <= $((high + slack)); slab growth $grow ${r}x the sampled peak $peak ($bound)" \
 		"$([ "$hwm" -le $((high + slack)) ] &&
-			awk -v r="$r" 'BEGIN { exit !(r != "n/a" && r >= 0.5 && r <= 2) }'; echo $?)"
+			awk -v r="$r" -v max="$max" 'BEGIN { exit !(r != "n/a" && r >= 0.5 && r <= max) }'; echo $?)"
 else
 	ktap_fail "flood: $FLOOD first segments reached B, the table filled"
 	ktap_fail "flood: memory by stt.ko's count and by the kernel's"
