@@ -7,7 +7,7 @@
 #   - the demo exits 0 (it fails itself on a missing helper, a lost ping,
 #     no throughput, an empty capture or a tshark error);
 #   - the device section shows the tunnel's key and port (ip -d);
-#   - the ping section: 3 packets transmitted, 3 received;
+#   - the ping section: three pings, each answered;
 #   - the throughput section: an STT/plain ratio above 0;
 #   - the wire section: tshark's per-segment table has a frame of two
 #     segments or more with pkt_len, seg_off and pkt_id, and the
@@ -43,8 +43,8 @@ section()
 
 ktap_result "device section: key $STT_KEY and dstport $STT_PORT in ip -d" \
 	eval 'section "The tunnel device" | grep -q "key $STT_KEY.*dstport $STT_PORT\|dstport $STT_PORT.*key $STT_KEY"'
-ktap_result "ping section: 3 packets transmitted, 3 received" \
-	eval 'section "Ping B from A" | grep -q "3 packets transmitted, 3 received"'
+ktap_result "ping section: pings 1, 2 and 3 each answered" \
+	eval 'section "Ping B from A" | grep -o "^    ping [123]: [0-9]* bytes from $IN_IP_B: " | sort -u | wc -l | grep -qx 3'
 ratio=$(section "Throughput" | sed -n 's/.*STT\/plain: \([0-9.]*\).*/\1/p')
 ktap_info "STT/plain: ${ratio:-none}"
 ktap_result "throughput section: STT/plain ratio above 0" \
